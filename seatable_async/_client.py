@@ -1,0 +1,366 @@
+"""The clients users hold: `Base` (one base, base token) and `Account` (account token)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ._constants import (
+    BASE_TOKEN_LIFETIME,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+)
+from ._exceptions import APIStatusError, InvalidInputError, SeaTableError
+from ._retry import RetryPolicy
+from ._transport import (
+    EXTENSION_KEY,
+    IDEMPOTENT_METHODS,
+    BorrowedTransport,
+    CallOptions,
+    RenewingToken,
+    StaticToken,
+    TokenKind,
+    TokenSource,
+    UserClientTransport,
+    build_transport,
+)
+from ._validation import require_text, server_root
+from .resources.rows import RowsResource
+
+__all__ = ["Account", "Base"]
+
+Grant = Callable[[], Awaitable[dict[str, Any]]]
+_UNSET: Any = object()
+
+DEFAULT_RETRY = RetryPolicy()
+"""Five attempts, 0.5 s to 8 s full-jitter backoff, 60 s budget; writes not retried on 5xx."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    """The settings `with_options` may change; everything else is shared."""
+
+    timeout: float
+    connect_timeout: float
+    retry: RetryPolicy
+
+    def merged(self, timeout: float, connect_timeout: float, retry: RetryPolicy) -> _Options:
+        return _Options(
+            timeout=self.timeout if timeout is _UNSET else float(timeout),
+            connect_timeout=(
+                self.connect_timeout if connect_timeout is _UNSET else float(connect_timeout)
+            ),
+            retry=self.retry if retry is _UNSET else retry,
+        )
+
+
+class _Connection:
+    """The pool and the transport stack, shared by a client and all its `with_options` views."""
+
+    def __init__(
+        self,
+        server_url: str,
+        pool: httpx.AsyncBaseTransport,
+        tokens: Mapping[TokenKind, TokenSource],
+    ) -> None:
+        self.pool = pool
+        self.http = httpx.AsyncClient(
+            base_url=server_url,
+            transport=build_transport(pool, tokens),
+            headers={"User-Agent": USER_AGENT},
+        )
+        self.closed = False
+
+    async def aclose(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.http.aclose()
+
+
+def _pool_for(
+    http_client: httpx.AsyncClient | None, shared_pool: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncBaseTransport:
+    if http_client is not None:
+        return UserClientTransport(http_client)
+    if shared_pool is not None:
+        return BorrowedTransport(shared_pool)
+    return httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
+
+
+def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -> None:
+    for name, value in (("timeout", timeout), ("connect_timeout", connect_timeout)):
+        if value is not _UNSET and (not isinstance(value, (int, float)) or value <= 0):
+            raise InvalidInputError(f"{name} must be a positive number of seconds")
+    if retry is not _UNSET and not isinstance(retry, RetryPolicy):
+        raise InvalidInputError("retry must be a RetryPolicy")
+
+
+class _APIClient:
+    """Request plumbing shared by `Base` and `Account`: options, lifecycle, JSON calls."""
+
+    _server_url: str
+    _options: _Options
+    _connection: _Connection
+    _owner: bool
+
+    def _setup(
+        self,
+        server_url: str,
+        tokens: Mapping[TokenKind, TokenSource],
+        *,
+        timeout: float,
+        connect_timeout: float,
+        retry: RetryPolicy,
+        http_client: httpx.AsyncClient | None,
+        shared_pool: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        _check_options(timeout, connect_timeout, retry)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidInputError("http_client must be an httpx.AsyncClient")
+        self._server_url = server_root(server_url)
+        self._options = _Options(float(timeout), float(connect_timeout), retry)
+        pool = _pool_for(http_client, shared_pool)
+        self._connection = _Connection(self._server_url, pool, tokens)
+        self._owner = True
+
+    @property
+    def server_url(self) -> str:
+        return self._server_url
+
+    def with_options(
+        self,
+        *,
+        timeout: float = _UNSET,
+        connect_timeout: float = _UNSET,
+        retry: RetryPolicy = _UNSET,
+    ) -> Any:
+        """A view of this client with other defaults, sharing its pool and tokens.
+
+        Closing a view does nothing; close the client it came from.
+        """
+        _check_options(timeout, connect_timeout, retry)
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._options = self._options.merged(timeout, connect_timeout, retry)
+        view._owner = False
+        return view
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: TokenKind | None,
+        idempotent: bool | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """One logical call through the stack; returns the decoded JSON body."""
+        if self._connection.closed:
+            raise SeaTableError(f"{type(self).__name__} is closed")
+        options = self._options
+        call = CallOptions(
+            retry=options.retry,
+            timeout=options.timeout,
+            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            token=token,
+        )
+        response = await self._connection.http.request(
+            method,
+            url,
+            params=params,
+            json=json,
+            data=data,
+            timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
+            extensions={EXTENSION_KEY: call},
+        )
+        try:
+            return response.json()
+        except ValueError:
+            raise APIStatusError(
+                "the server answered with a body that is not JSON", response=response
+            ) from None
+
+    async def aclose(self) -> None:
+        """Closes the pool this client created; safe to call more than once."""
+        if self._owner:
+            await self._connection.aclose()
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class Base(RowsResource, _APIClient):
+    """One SeaTable base, reached with its API token (or through `Account.get_base`).
+
+    The API token is exchanged for a base token on first use; the base token is renewed
+    before it expires and once more whenever the server rejects it.
+    """
+
+    base_uuid: str | None
+    workspace_id: int | None
+    dtable_name: str | None
+
+    def __init__(
+        self,
+        api_token: str,
+        server_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        api = StaticToken(require_text("api_token", api_token))
+        self._init_base(
+            server_url,
+            self._grant_from_api_token,
+            {"api": api},
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            retry=retry,
+            http_client=http_client,
+        )
+
+    def _init_base(
+        self,
+        server_url: str,
+        grant: Grant,
+        tokens: Mapping[TokenKind, TokenSource],
+        **options: Any,
+    ) -> None:
+        self.base_uuid = self.workspace_id = self.dtable_name = None
+        self._grant = grant
+        self._base_token = RenewingToken(
+            self._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME
+        )
+        self._metadata_cache: dict[str, Any] | None = None
+        self._setup(server_url, {**tokens, "base": self._base_token}, **options)
+
+    @classmethod
+    def _from_account(cls, account: Account, workspace_id: int, base_name: str) -> Base:
+        base = cls.__new__(cls)
+
+        async def grant() -> dict[str, Any]:
+            return await account._base_grant(workspace_id, base_name)
+
+        base._init_base(
+            account.server_url,
+            grant,
+            {},
+            timeout=account._options.timeout,
+            connect_timeout=account._options.connect_timeout,
+            retry=account._options.retry,
+            http_client=None,
+            shared_pool=account._connection.pool,
+        )
+        base.workspace_id = workspace_id
+        base.dtable_name = base_name
+        return base
+
+    async def _grant_from_api_token(self) -> dict[str, Any]:
+        grant: dict[str, Any] = await self._request(
+            "GET", "/api/v2.1/dtable/app-access-token/", token="api"
+        )
+        return grant
+
+    async def _fetch_base_token(self) -> str:
+        grant = await self._grant()
+        self.base_uuid = require_text("dtable_uuid", grant.get("dtable_uuid"))
+        self.workspace_id = grant.get("workspace_id", self.workspace_id)
+        self.dtable_name = grant.get("dtable_name", self.dtable_name)
+        return require_text("access_token", grant.get("access_token"))
+
+    async def auth(self) -> None:
+        """Gets a base token now rather than on the first call (the official SDK's `auth()`)."""
+        await self._base_token.token()
+
+    async def _gateway(self, method: str, suffix: str, **request: Any) -> Any:
+        await self._base_token.token()
+        path = f"/api-gateway/api/v2/dtables/{self.base_uuid}/{suffix}"
+        return await self._request(method, path, token="base", **request)
+
+    def __repr__(self) -> str:
+        return f"Base(server_url={self._server_url!r}, base_uuid={self.base_uuid!r})"
+
+
+class Account(_APIClient):
+    """A SeaTable account: username and password, or an account token."""
+
+    def __init__(
+        self,
+        *,
+        server_url: str,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if (token is None) == (username is None and password is None):
+            raise InvalidInputError("give either username and password, or token")
+        self.username = username
+        source: TokenSource
+        if token is not None:
+            source = StaticToken(require_text("token", token))
+        else:
+            self._credentials = {
+                "username": require_text("username", username),
+                "password": require_text("password", password),
+            }
+            source = RenewingToken(self._login, default_lifetime=None)
+        self._account_token = source
+        self._setup(
+            server_url,
+            {"account": source},
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            retry=retry,
+            http_client=http_client,
+        )
+
+    async def _login(self) -> str:
+        answer = await self._request(
+            "POST", "/api2/auth-token/", token=None, idempotent=True, data=self._credentials
+        )
+        return require_text("token", answer.get("token"))
+
+    async def auth(self) -> None:
+        """Logs in now rather than on the first call."""
+        await self._account_token.token()
+
+    async def _base_grant(self, workspace_id: int, base_name: str) -> dict[str, Any]:
+        path = (
+            f"/api/v2.1/workspace/{workspace_id}/dtable/{quote(base_name, safe='')}/access-token/"
+        )
+        grant: dict[str, Any] = await self._request("GET", path, token="account")
+        return grant
+
+    async def get_base(self, workspace_id: int, base_name: str) -> Base:
+        """A ready `Base` for a base of this account, sharing this account's connection pool."""
+        if not isinstance(workspace_id, int) or isinstance(workspace_id, bool) or workspace_id < 1:
+            raise InvalidInputError("workspace_id must be a positive int")
+        base = Base._from_account(self, workspace_id, require_text("base_name", base_name))
+        await base.auth()
+        return base
+
+    def __repr__(self) -> str:
+        return f"Account(server_url={self._server_url!r}, username={self.username!r})"

@@ -1,0 +1,223 @@
+"""Typed errors for every way a SeaTable call can fail, and the one status → class table."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadGatewayError",
+    "BadRequestError",
+    "GatewayTimeoutError",
+    "InternalServerError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QueryError",
+    "RateLimitError",
+    "RequestFailedError",
+    "RetrySafety",
+    "SeaTableError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "error_for_response",
+    "message_from_body",
+]
+
+_MAX_MESSAGE_CHARS = 300
+_MESSAGE_KEYS = ("error_message", "error_msg", "detail", "non_field_errors", "message")
+
+
+class RetrySafety(Enum):
+    """When a failure may be retried: always, only for idempotent calls, or never."""
+
+    ALWAYS = "always"
+    IF_IDEMPOTENT = "if_idempotent"
+    NEVER = "never"
+
+
+class SeaTableError(Exception):
+    """Root of every error this library raises."""
+
+    retry_safety: RetrySafety = RetrySafety.NEVER
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.attempts = 1
+
+
+class InvalidInputError(SeaTableError, ValueError):
+    """An argument was rejected before any request was sent."""
+
+
+class APIConnectionError(SeaTableError):
+    """The request failed below HTTP: DNS, connect, reset, protocol or timeout.
+
+    `sent` is False when the request certainly never reached the server (connect errors and
+    pool timeouts), which makes a retry safe even for writes.
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request, sent: bool) -> None:
+        super().__init__(message)
+        self.request = request
+        self.sent = sent
+        self.retry_safety = RetrySafety.IF_IDEMPOTENT if sent else RetrySafety.ALWAYS
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write, pool or the per-attempt total)."""
+
+
+class APIStatusError(SeaTableError):
+    """The server answered with a non-success status (or a 200 whose body says it failed)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        error_type: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.response = response
+        self.request = response.request
+        self.status_code = response.status_code
+        self.error_type = error_type
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        status = " ".join(filter(None, [str(self.status_code), self.response.reason_phrase]))
+        return f"{status}: {self.message}"
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was unacceptable, often a missing or invalid parameter."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: no valid token, or a malformed authorization header."""
+
+
+class RequestFailedError(APIStatusError):
+    """402: the parameters were valid but the request failed."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token lacks permission (SeaTable also answers an invalid base token this way)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` holds the server's hint in seconds when known."""
+
+    retry_safety = RetrySafety.ALWAYS
+
+
+class ServerError(APIStatusError):
+    """5xx: something went wrong on SeaTable's end."""
+
+    retry_safety = RetrySafety.IF_IDEMPOTENT
+
+
+class InternalServerError(ServerError):
+    """500."""
+
+
+class BadGatewayError(ServerError):
+    """502."""
+
+
+class ServiceUnavailableError(ServerError):
+    """503."""
+
+
+class GatewayTimeoutError(ServerError):
+    """504."""
+
+
+class QueryError(APIStatusError):
+    """A 2xx answer whose body says `"success": false` (SQL reports its errors this way)."""
+
+
+STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: RequestFailedError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: BadGatewayError,
+    503: ServiceUnavailableError,
+    504: GatewayTimeoutError,
+}
+"""The one status → class table; other 5xx are ServerError, other codes APIStatusError."""
+
+
+def _error_class(status_code: int) -> type[APIStatusError]:
+    if status_code in STATUS_ERRORS:
+        return STATUS_ERRORS[status_code]
+    return ServerError if 500 <= status_code < 600 else APIStatusError
+
+
+def _first_text(value: Any) -> str | None:
+    """The first non-empty string in a value that may be a string or a list of them."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        return next((text for item in value if (text := _first_text(item))), None)
+    return None
+
+
+def _parse_json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def message_from_body(content: bytes, content_type: str = "") -> tuple[str | None, str | None]:
+    """The (message, error_type) in any SeaTable error body shape; None where it has none."""
+    body = _parse_json(content) if content else None
+    if isinstance(body, dict):
+        error_type = body.get("error_type") if isinstance(body.get("error_type"), str) else None
+        message = next((t for key in _MESSAGE_KEYS if (t := _first_text(body.get(key)))), None)
+        return message or error_type, error_type
+    if isinstance(body, (str, list)):
+        return _first_text(body), None
+    if "html" in content_type.lower() or content.lstrip()[:1] == b"<":
+        return None, None
+    text = content.decode("utf-8", "replace").strip()
+    return (text[:_MAX_MESSAGE_CHARS] or None), None
+
+
+def error_for_response(
+    response: httpx.Response, *, retry_after: float | None = None
+) -> APIStatusError:
+    """The typed error for a response that has been read; its message is never empty."""
+    message, error_type = message_from_body(
+        response.content, response.headers.get("content-type", "")
+    )
+    if not message:
+        reason = response.reason_phrase or "HTTP error"
+        message = f"{reason} (no error message in the response body)"
+    error_class = _error_class(response.status_code)
+    if response.is_success:
+        error_class = QueryError
+    return error_class(message, response=response, error_type=error_type, retry_after=retry_after)
+
+
+FAILED_SUCCESS_MARKERS = (b'"success": false', b'"success":false')
+"""Byte patterns that make a 2xx body worth parsing for a `"success": false` failure."""

@@ -1,0 +1,102 @@
+"""The retry policy users configure, and the server-hint arithmetic the scheduler applies."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+import anyio
+import httpx
+
+from ._exceptions import InvalidInputError
+
+__all__ = ["RetryEvent", "RetryPolicy", "server_hint"]
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """What the scheduler reports before it sleeps: never a token, only where and why."""
+
+    attempt: int
+    """The attempt that just failed, counting from 1."""
+    delay: float
+    """Seconds the scheduler sleeps before the next attempt."""
+    method: str
+    path: str
+    status_code: int | None
+    """The HTTP status that failed, or None for a connection error or timeout."""
+    error: BaseException
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How calls survive transient failures: 429, 5xx, connection errors and timeouts.
+
+    Waits are full-jitter exponential (uniform between 0 and `initial_delay * 2**n`, capped at
+    `max_delay`) unless the server sends a hint (`Retry-After`, or `x-ratelimit-reset` on 429).
+    `RetryPolicy(max_attempts=1)` turns retries off.
+    """
+
+    max_attempts: int = 5
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_elapsed: float = 60.0
+    """Seconds one call may take, sleeps included; a longer server hint fails at once."""
+    retry_non_idempotent_on_5xx: bool = False
+    """Retry writes such as append rows on 5xx too; off because it may duplicate data."""
+    on_retry: Callable[[RetryEvent], None] | None = field(default=None, compare=False)
+    """Called before every sleep, after the `seatable_async` logger has reported it."""
+    sleep: Callable[[float], Awaitable[None]] = field(
+        default=anyio.sleep, compare=False, repr=False
+    )
+    """The sleep to use; tests inject a recorder instead of waiting."""
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+    """The monotonic clock that measures `max_elapsed`; swapped together with `sleep` in tests."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise InvalidInputError("max_attempts must be at least 1")
+        if min(self.initial_delay, self.max_delay, self.max_elapsed) < 0:
+            raise InvalidInputError("delays and max_elapsed must not be negative")
+        if self.initial_delay > self.max_delay:
+            raise InvalidInputError("initial_delay must not exceed max_delay")
+
+    def backoff(self, attempt: int) -> float:
+        """The jittered wait after the given failed attempt (1-based) when no hint is known."""
+        ceiling = min(self.max_delay, self.initial_delay * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+    def hint_jitter(self) -> float:
+        """A small random addition to a server hint so that clients do not retry in lockstep."""
+        return random.uniform(0, min(self.initial_delay, 1.0))
+
+
+def _retry_after_seconds(value: str, now: float) -> float | None:
+    """`Retry-After` as seconds from now: delta-seconds or an HTTP date."""
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def server_hint(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """Seconds the server asks us to wait: `Retry-After`, else on 429 `x-ratelimit-reset` - now."""
+    now = time.time() if now is None else now
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None and (seconds := _retry_after_seconds(retry_after, now)) is not None:
+        return seconds
+    reset = response.headers.get("x-ratelimit-reset")
+    if response.status_code == 429 and reset is not None:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            return None
+    return None

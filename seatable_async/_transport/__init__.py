@@ -1,0 +1,51 @@
+"""The transport stack every request goes through, composed in one place.
+
+Outermost first: retry scheduler → token layer → status classifier → the HTTP pool. The
+retry layer wraps everything so each attempt gets a fresh token; a client-side rate limiter
+slots in between the token layer and the classifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+
+import httpx
+
+from ._auth import RenewingToken, StaticToken, TokenSource, TokenTransport, jwt_expiry
+from ._borrowed import BorrowedTransport, UserClientTransport
+from ._classifier import StatusClassifierTransport
+from ._options import EXTENSION_KEY, IDEMPOTENT_METHODS, CallOptions, TokenKind, call_options
+from ._retry import RetryTransport
+
+__all__ = [
+    "EXTENSION_KEY",
+    "IDEMPOTENT_METHODS",
+    "BorrowedTransport",
+    "CallOptions",
+    "RenewingToken",
+    "StaticToken",
+    "TokenKind",
+    "TokenSource",
+    "UserClientTransport",
+    "build_transport",
+    "call_options",
+    "jwt_expiry",
+]
+
+Layer = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+
+
+def build_transport(
+    pool: httpx.AsyncBaseTransport, tokens: Mapping[TokenKind, TokenSource]
+) -> httpx.AsyncBaseTransport:
+    """Wraps the pool in the layers below, listed outermost first."""
+    layers: list[Layer] = [
+        RetryTransport,
+        partial(TokenTransport, sources=tokens),
+        StatusClassifierTransport,
+    ]
+    transport = pool
+    for layer in reversed(layers):
+        transport = layer(transport)
+    return transport

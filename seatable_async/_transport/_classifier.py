@@ -1,0 +1,81 @@
+"""The only layer that turns HTTP outcomes into typed exceptions."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import httpx
+
+from .._exceptions import (
+    FAILED_SUCCESS_MARKERS,
+    APIConnectionError,
+    APITimeoutError,
+    error_for_response,
+)
+from .._retry import server_hint
+from ._options import call_options, describe
+
+NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport errors after which the server certainly never saw the request."""
+
+
+def _reports_failure(response: httpx.Response) -> bool:
+    """True for a 2xx JSON body whose top level says `"success": false`."""
+    content = response.content
+    if not any(marker in content for marker in FAILED_SUCCESS_MARKERS):
+        return False
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("success") is False
+
+
+class StatusClassifierTransport(httpx.AsyncBaseTransport):
+    """Reads every response within the per-attempt deadline and raises typed errors.
+
+    Failed responses are read and closed before raising, so no pool connection leaks.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        options = call_options(request)
+        try:
+            with anyio.fail_after(options.timeout):
+                response = await self._inner.handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+        except TimeoutError as error:
+            raise APITimeoutError(
+                f"{describe(request)} took longer than {options.timeout:g} s",
+                request=request,
+                sent=True,
+            ) from error
+        except httpx.TimeoutException as error:
+            raise APITimeoutError(
+                f"{describe(request)} timed out ({type(error).__name__})",
+                request=request,
+                sent=not isinstance(error, NOT_SENT_ERRORS),
+            ) from error
+        except httpx.TransportError as error:
+            raise APIConnectionError(
+                f"{describe(request)} failed: {type(error).__name__}: {error}",
+                request=request,
+                sent=not isinstance(error, NOT_SENT_ERRORS),
+            ) from error
+        response.request = request
+        if response.is_success and not _reports_failure(response):
+            return response
+        raise error_for_response(response, retry_after=server_hint(response))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

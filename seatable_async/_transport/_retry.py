@@ -1,0 +1,114 @@
+"""Retry scheduler: one fresh tenacity loop per call, jittered backoff, server hints honoured."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import tenacity
+
+from .._exceptions import RetrySafety, SeaTableError, ServerError
+from .._retry import RetryEvent, RetryPolicy
+from ._options import CallOptions, call_options, describe
+
+logger = logging.getLogger("seatable_async")
+
+
+def _failure(state: tenacity.RetryCallState) -> BaseException:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    if error is None:  # pragma: no cover - tenacity only consults us after a failure
+        raise RuntimeError("retry decision requested without a failure")
+    return error
+
+
+def _may_retry(options: CallOptions, error: BaseException) -> bool:
+    """The retry rule: what the error allows, narrowed by whether the call is idempotent."""
+    if not isinstance(error, SeaTableError):
+        return False
+    if error.retry_safety is RetrySafety.ALWAYS:
+        return True
+    if error.retry_safety is RetrySafety.IF_IDEMPOTENT:
+        opted_in = isinstance(error, ServerError) and options.retry.retry_non_idempotent_on_5xx
+        return options.idempotent or opted_in
+    return False
+
+
+class _Schedule:
+    """tenacity's retry, wait, stop and before_sleep hooks for one call under one policy."""
+
+    def __init__(self, options: CallOptions, request: httpx.Request) -> None:
+        self.options = options
+        self.policy: RetryPolicy = options.retry
+        self.request = request
+        self.started = self.policy.clock()
+
+    def retry(self, state: tenacity.RetryCallState) -> bool:
+        return _may_retry(self.options, _failure(state))
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        hint = getattr(_failure(state), "retry_after", None)
+        if hint is not None:
+            return float(hint) + self.policy.hint_jitter()
+        return self.policy.backoff(state.attempt_number)
+
+    def stop(self, state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= self.policy.max_attempts:
+            return True
+        elapsed = self.policy.clock() - self.started
+        return elapsed + state.upcoming_sleep > self.policy.max_elapsed
+
+    def before_sleep(self, state: tenacity.RetryCallState) -> None:
+        error = _failure(state)
+        event = RetryEvent(
+            attempt=state.attempt_number,
+            delay=state.upcoming_sleep,
+            method=self.request.method,
+            path=describe(self.request).split(" ", 1)[1],
+            status_code=getattr(error, "status_code", None),
+            error=error,
+        )
+        logger.info(
+            "retrying %s after %s (attempt %d of %d failed), next attempt in %.2f s",
+            describe(self.request),
+            event.status_code or type(error).__name__,
+            event.attempt,
+            self.policy.max_attempts,
+            event.delay,
+        )
+        if self.policy.on_retry is not None:
+            self.policy.on_retry(event)
+
+
+class RetryTransport(httpx.AsyncBaseTransport):
+    """Outermost layer: repeats a call while its policy and the failure allow it.
+
+    When the attempts or the time budget run out, the last typed error is raised (never
+    `tenacity.RetryError`), with `.attempts` set.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        options = call_options(request)
+        schedule = _Schedule(options, request)
+        retrying = tenacity.AsyncRetrying(
+            retry=schedule.retry,
+            wait=schedule.wait,
+            stop=schedule.stop,
+            before_sleep=schedule.before_sleep,
+            sleep=options.retry.sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                try:
+                    return await self._inner.handle_async_request(request)
+                except SeaTableError as error:
+                    error.attempts = attempt.retry_state.attempt_number
+                    raise
+        raise AssertionError("tenacity ended a retry loop without an outcome")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

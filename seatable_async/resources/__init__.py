@@ -1,0 +1,1 @@
+"""One module per SeaTable API group; each contributes methods to the clients."""

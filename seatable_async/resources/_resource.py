@@ -1,0 +1,19 @@
+"""What every API group needs from the client it is mixed into."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+Row = dict[str, Any]
+"""A row as SeaTable returns it: column names (and `_id`, `_ctime`, ...) to cell values."""
+
+
+class GatewayResource(abc.ABC):
+    """A group of base operations, sent through the API gateway with the base token."""
+
+    _metadata_cache: dict[str, Any] | None
+
+    @abc.abstractmethod
+    async def _gateway(self, method: str, suffix: str, **request: Any) -> Any:
+        """Sends one call to `/api-gateway/api/v2/dtables/{base_uuid}/{suffix}`."""

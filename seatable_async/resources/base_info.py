@@ -1,0 +1,27 @@
+"""Base info: the metadata of tables, columns and views (`GET metadata/`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._resource import GatewayResource
+
+
+class BaseInfoResource(GatewayResource):
+    """Reads the base's schema; also keeps a cache used to map column keys to names."""
+
+    async def get_metadata(self) -> dict[str, Any]:
+        """Tables with their columns and views; no row data."""
+        answer = await self._gateway("GET", "metadata/")
+        metadata: dict[str, Any] = answer["metadata"]
+        self._metadata_cache = metadata
+        return metadata
+
+    async def _column_names(self, table_name: str) -> dict[str, str]:
+        """Column key → name for a table (by name or id), fetching metadata when unknown."""
+        for cached in (self._metadata_cache, None):
+            metadata = cached if cached is not None else await self.get_metadata()
+            for table in metadata.get("tables", []):
+                if table_name in (table.get("name"), table.get("_id")):
+                    return {column["key"]: column["name"] for column in table.get("columns", [])}
+        return {}

@@ -1,0 +1,67 @@
+"""Rows: list and append (the pattern every later row operation follows)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._constants import MAX_LIST_ROWS
+from .._validation import check_range, optional_text, require_row, require_text, without_none
+from ._resource import Row
+from .base_info import BaseInfoResource
+
+
+class RowsResource(BaseInfoResource):
+    """Row operations with the official SDK's names and argument order."""
+
+    async def list_rows(
+        self,
+        table_name: str,
+        view_name: str | None = None,
+        *,
+        start: int | None = None,
+        limit: int | None = None,
+    ) -> list[Row]:
+        """One page of rows keyed by column name (server default: the first 1000).
+
+        With a view, only the view's rows and visible columns are returned.
+        """
+        params = without_none(
+            table_name=require_text("table_name", table_name),
+            view_name=optional_text("view_name", view_name),
+            start=check_range("start", start, 0),
+            limit=check_range("limit", limit, 1, MAX_LIST_ROWS),
+            convert_keys=True,
+        )
+        answer = await self._gateway("GET", "rows/", params=params)
+        rows: list[Row] = answer["rows"]
+        return rows
+
+    async def append_row(
+        self,
+        table_name: str,
+        row_data: Mapping[str, Any],
+        apply_default: bool | None = None,
+    ) -> Row:
+        """Appends one row and returns it keyed by column name, with its new `_id`.
+
+        Not retried on 5xx or after a timeout: the server may have stored it already.
+        """
+        body = without_none(
+            table_name=require_text("table_name", table_name),
+            rows=[require_row("row_data", row_data)],
+            apply_default=apply_default,
+        )
+        answer = await self._gateway("POST", "rows/", json=body)
+        first_row: Row = answer["first_row"]
+        return await self._named(table_name, first_row)
+
+    async def _named(self, table_name: str, row: Row) -> Row:
+        """A row the server keyed by column key (as append answers), keyed by name instead."""
+        if all(key.startswith("_") for key in row):
+            return row
+        names = await self._column_names(table_name)
+        if not all(key.startswith("_") or key in names for key in row):
+            self._metadata_cache = None
+            names = await self._column_names(table_name)
+        return {names.get(key, key): value for key, value in row.items()}
