@@ -1,0 +1,59 @@
+"""Constants and builders shared by the tests: a fake server's identity, tokens, a fake clock."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from seatable_async import RetryPolicy
+
+SERVER = "https://seatable.test"
+API_TOKEN = "a" * 40
+BASE_UUID = "650d8a0d-7e27-46a8-8b18-6cc6f3db2057"
+GATEWAY = f"/api-gateway/api/v2/dtables/{BASE_UUID}"
+TOKEN_PATH = "/api/v2.1/dtable/app-access-token/"
+
+
+def make_jwt(exp: float | None = None, **claims: Any) -> str:
+    """An unsigned-looking JWT with the claims SeaTable puts in a base token."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    payload: dict[str, Any] = {"dtable_uuid": BASE_UUID, "permission": "rw", **claims}
+    if exp is not None:
+        payload["exp"] = exp
+    return f"{part({'typ': 'JWT', 'alg': 'HS256'})}.{part(payload)}.c2lnbmF0dXJl"
+
+
+def grant(token: str | None = None) -> dict[str, Any]:
+    """The app-access-token answer of a 6.x server."""
+    return {
+        "app_name": "tests",
+        "access_token": token or make_jwt(time.time() + 3 * 24 * 3600, n=0),
+        "dtable_uuid": BASE_UUID,
+        "dtable_server": f"{SERVER}/api-gateway/",
+        "workspace_id": 7,
+        "use_api_gateway": True,
+        "dtable_name": "Test base",
+    }
+
+
+class FakeTime:
+    """A clock and a sleep that advance together without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def policy(self, **overrides: Any) -> RetryPolicy:
+        return RetryPolicy(sleep=self.sleep, clock=self.clock, **overrides)
