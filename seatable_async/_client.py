@@ -102,6 +102,15 @@ def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -
         raise InvalidInputError("retry must be a RetryPolicy")
 
 
+@dataclasses.dataclass
+class _BaseIdentity:
+    """Which base a token grant named; shared by a `Base` and its `with_options` views."""
+
+    base_uuid: str | None = None
+    workspace_id: int | None = None
+    dtable_name: str | None = None
+
+
 class _APIClient:
     """Request plumbing shared by `Base` and `Account`: options, lifecycle, JSON calls."""
 
@@ -213,10 +222,6 @@ class Base(RowsResource, _APIClient):
     before it expires and once more whenever the server rejects it.
     """
 
-    base_uuid: str | None
-    workspace_id: int | None
-    dtable_name: str | None
-
     def __init__(
         self,
         api_token: str,
@@ -245,7 +250,7 @@ class Base(RowsResource, _APIClient):
         tokens: Mapping[TokenKind, TokenSource],
         **options: Any,
     ) -> None:
-        self.base_uuid = self.workspace_id = self.dtable_name = None
+        self._identity = _BaseIdentity()
         self._grant = grant
         self._base_token = RenewingToken(
             self._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME
@@ -270,8 +275,8 @@ class Base(RowsResource, _APIClient):
             http_client=None,
             shared_pool=account._connection.pool,
         )
-        base.workspace_id = workspace_id
-        base.dtable_name = base_name
+        base._identity.workspace_id = workspace_id
+        base._identity.dtable_name = base_name
         return base
 
     async def _grant_from_api_token(self) -> dict[str, Any]:
@@ -282,10 +287,25 @@ class Base(RowsResource, _APIClient):
 
     async def _fetch_base_token(self) -> str:
         grant = await self._grant()
-        self.base_uuid = require_text("dtable_uuid", grant.get("dtable_uuid"))
-        self.workspace_id = grant.get("workspace_id", self.workspace_id)
-        self.dtable_name = grant.get("dtable_name", self.dtable_name)
+        identity = self._identity
+        identity.base_uuid = require_text("dtable_uuid", grant.get("dtable_uuid"))
+        identity.workspace_id = grant.get("workspace_id", identity.workspace_id)
+        identity.dtable_name = grant.get("dtable_name", identity.dtable_name)
         return require_text("access_token", grant.get("access_token"))
+
+    @property
+    def base_uuid(self) -> str | None:
+        """The base's UUID, known once a base token has been fetched."""
+        return self._identity.base_uuid
+
+    @property
+    def workspace_id(self) -> int | None:
+        return self._identity.workspace_id
+
+    @property
+    def dtable_name(self) -> str | None:
+        """The base's name."""
+        return self._identity.dtable_name
 
     async def auth(self) -> None:
         """Gets a base token now rather than on the first call (the official SDK's `auth()`)."""
