@@ -33,6 +33,7 @@ from ._transport import (
 )
 from ._validation import require_text, server_root
 from .resources.rows import RowsResource
+from .resources.sql import SQLResource
 
 __all__ = ["Account", "Base"]
 
@@ -215,7 +216,7 @@ class _APIClient:
         await self.aclose()
 
 
-class Base(RowsResource, _APIClient):
+class Base(RowsResource, SQLResource, _APIClient):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
