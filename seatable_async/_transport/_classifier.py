@@ -60,14 +60,10 @@ class StatusClassifierTransport(httpx.AsyncBaseTransport):
                 request=request,
                 sent=True,
             ) from error
-        except httpx.TimeoutException as error:
-            raise APITimeoutError(
-                f"{describe(request)} timed out ({type(error).__name__})",
-                request=request,
-                sent=not isinstance(error, NOT_SENT_ERRORS),
-            ) from error
         except httpx.TransportError as error:
-            raise APIConnectionError(
+            is_timeout = isinstance(error, httpx.TimeoutException)
+            error_class = APITimeoutError if is_timeout else APIConnectionError
+            raise error_class(
                 f"{describe(request)} failed: {type(error).__name__}: {error}",
                 request=request,
                 sent=not isinstance(error, NOT_SENT_ERRORS),
