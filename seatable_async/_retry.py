@@ -87,9 +87,23 @@ def _retry_after_seconds(value: str, now: float) -> float | None:
         return None
 
 
+def _server_now(response: httpx.Response) -> float:
+    """The server's clock from its `Date` header, so a reset time survives clock skew."""
+    date = response.headers.get("date")
+    if date is not None:
+        try:
+            return parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
+    return time.time()
+
+
 def server_hint(response: httpx.Response, *, now: float | None = None) -> float | None:
-    """Seconds the server asks us to wait: `Retry-After`, else on 429 `x-ratelimit-reset` - now."""
-    now = time.time() if now is None else now
+    """Seconds the server asks us to wait: `Retry-After`, else on 429 `x-ratelimit-reset` - now.
+
+    "Now" is the server's `Date` when it sent one, our clock otherwise.
+    """
+    now = _server_now(response) if now is None else now
     retry_after = response.headers.get("retry-after")
     if retry_after is not None and (seconds := _retry_after_seconds(retry_after, now)) is not None:
         return seconds

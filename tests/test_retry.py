@@ -139,6 +139,14 @@ async def test_ratelimit_reset_header_is_the_429_hint(
     assert fake_time.sleeps == [5.0]
 
 
+def test_reset_is_measured_against_the_servers_date_header() -> None:
+    server_date = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    headers = {"date": format_datetime(server_date, usegmt=True)}
+    headers["x-ratelimit-reset"] = str(int(server_date.timestamp()) + 7)
+    assert server_hint(httpx.Response(429, headers=headers)) == 7.0
+    assert server_hint(httpx.Response(503, headers=headers)) is None
+
+
 def test_retry_after_as_http_date() -> None:
     when = datetime(2030, 1, 1, 12, 0, 30, tzinfo=timezone.utc)
     response = httpx.Response(503, headers={"Retry-After": format_datetime(when, usegmt=True)})
