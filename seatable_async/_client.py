@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import httpx
 
 from ._constants import (
@@ -82,7 +83,8 @@ class _Connection:
     async def aclose(self) -> None:
         if not self.closed:
             self.closed = True
-            await self.http.aclose()
+            with anyio.CancelScope(shield=True):
+                await self.http.aclose()
 
 
 def _pool_for(

@@ -52,6 +52,8 @@ class SeaTableError(Exception):
         super().__init__(message)
         self.message = message
         self.attempts = 1
+        self.retries_exhausted = False
+        """Set once a retry loop gave up on this error, so an enclosing loop does not retry it."""
 
 
 class InvalidInputError(SeaTableError, ValueError):

@@ -9,10 +9,10 @@ import httpx
 import pytest
 import respx
 
-from seatable_async import Account, Base, PermissionDeniedError
+from seatable_async import Account, Base, PermissionDeniedError, ServiceUnavailableError
 from seatable_async._transport import RenewingToken, jwt_expiry
 
-from .helpers import API_TOKEN, BASE_UUID, GATEWAY, SERVER, grant, make_jwt
+from .helpers import API_TOKEN, BASE_UUID, GATEWAY, SERVER, FakeTime, grant, make_jwt
 
 pytestmark = pytest.mark.anyio
 
@@ -185,3 +185,16 @@ async def test_account_with_token_skips_login(server: respx.MockRouter) -> None:
     async with Account(server_url=SERVER, token="c" * 40) as account:
         await account.get_base(1, "B")
     assert access.calls[0].request.headers["Authorization"] == "Bearer " + "c" * 40
+
+
+async def test_a_failing_token_exchange_is_not_retried_twice_over(
+    server: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    server["token"].mock(return_value=httpx.Response(503))
+    rows = server.get(ROWS).mock(return_value=httpx.Response(200, json={"rows": []}))
+    async with Base(API_TOKEN, SERVER, retry=fake_time.policy(max_attempts=3)) as base:
+        with pytest.raises(ServiceUnavailableError) as caught:
+            await base.list_rows("Table1")
+    assert server["token"].call_count == 3
+    assert caught.value.attempts == 3
+    assert rows.call_count == 0

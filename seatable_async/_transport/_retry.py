@@ -24,7 +24,7 @@ def _failure(state: tenacity.RetryCallState) -> BaseException:
 
 def _may_retry(options: CallOptions, error: BaseException) -> bool:
     """The retry rule: what the error allows, narrowed by whether the call is idempotent."""
-    if not isinstance(error, SeaTableError):
+    if not isinstance(error, SeaTableError) or error.retries_exhausted:
         return False
     if error.retry_safety is RetrySafety.ALWAYS:
         return True
@@ -101,13 +101,18 @@ class RetryTransport(httpx.AsyncBaseTransport):
             sleep=options.retry.sleep,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                try:
-                    return await self._inner.handle_async_request(request)
-                except SeaTableError as error:
-                    error.attempts = attempt.retry_state.attempt_number
-                    raise
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    try:
+                        return await self._inner.handle_async_request(request)
+                    except SeaTableError as error:
+                        if not error.retries_exhausted:
+                            error.attempts = attempt.retry_state.attempt_number
+                        raise
+        except SeaTableError as error:
+            error.retries_exhausted = True
+            raise
         raise AssertionError("tenacity ended a retry loop without an outcome")  # pragma: no cover
 
     async def aclose(self) -> None:
