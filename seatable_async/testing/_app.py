@@ -1,0 +1,258 @@
+"""The Starlette application: route tables, authentication and the fault/limit middleware.
+
+Request flow (outermost first): request log → latency → scripted/random fault → rate limit →
+route (authentication, then handler). Errors raised as :class:`APIError` become SeaTable's
+JSON bodies; dropped connections raise :class:`ConnectionDropped` after the response started.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import _gateway, _web
+from ._auth import bearer_token
+from ._errors import APIError, gateway_error
+from ._faults import Fault
+from ._ratelimit import RateState
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+
+__all__ = [
+    "GATEWAY_PREFIX",
+    "ConnectionDropped",
+    "EmulatorTransport",
+    "RequestRecord",
+    "build_app",
+]
+
+GATEWAY_PREFIX = "/api-gateway/api/v2/dtables/{base_uuid}"
+_GATEWAY_PATH = re.compile(r"^/api-gateway/api/v2/dtables/([^/]+)")
+_RATE_LIMITED_PREFIXES = ("/api-gateway/api/v2/dtables/", "/api/v2.1/", "/api2/")
+_UNLIMITED_PATHS = ("/api2/ping/", "/server-info/")
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One answered request. ``status`` is 0 when the connection was dropped on purpose;
+    ``fault`` names the injected fault (``"503"``, ``"reset"``, ``"delay"``), if any."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    duration: float
+    fault: str | None = None
+
+
+class ConnectionDropped(ConnectionResetError):
+    """Raised by the app to make the server abort the connection (the ``reset`` fault)."""
+
+
+def _respond(result: Any) -> Response:
+    return result if isinstance(result, Response) else JSONResponse(result)
+
+
+def _gateway_endpoint(
+    emulator: Emulator, method: str, suffix: str, handler: _gateway.Handler
+) -> Endpoint:
+    read_only_ok = method == "GET" or (method, suffix) in _gateway.READ_ONLY_ALLOWED
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            base_uuid = request.path_params["base_uuid"]
+            token = bearer_token(request.headers.get("authorization"))
+            payload = emulator.verify_base_token(token, base_uuid) if token else None
+            base = emulator.store.base(base_uuid)
+            if payload is None or base is None:
+                raise gateway_error(403, "invalid token")
+            permission = str(payload.get("permission", "rw"))
+            if permission != "rw" and not read_only_ok:
+                raise _gateway.read_only_error()
+            call = _gateway.Call(emulator, request, base, str(payload["username"]), permission)
+            return _respond(await handler(call))
+        except APIError as exc:
+            return JSONResponse(exc.body, exc.status)
+
+    return endpoint
+
+
+def _web_endpoint(emulator: Emulator, handler: _web.Handler, auth: _web.Auth) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        call = _web.WebCall(emulator, request)
+        try:
+            _web.authenticate(call, auth)
+            return _respond(await handler(call))
+        except APIError as exc:
+            return JSONResponse(exc.body, exc.status)
+
+    return endpoint
+
+
+def _paths(path: str) -> list[str]:
+    """A path with and without its trailing slash (SeaTable accepts both)."""
+    return [path, path.rstrip("/")] if path.endswith("/") else [path]
+
+
+def build_app(emulator: Emulator) -> Starlette:
+    """The ASGI app serving ``emulator``."""
+    routes: list[Route] = []
+    for method, suffix, handler in _gateway.ROUTES:
+        endpoint = _gateway_endpoint(emulator, method, suffix, handler)
+        routes += [Route(p, endpoint, methods=[method]) for p in _paths(GATEWAY_PREFIX + suffix)]
+    for method, path, web_handler, auth in _web.ROUTES:
+        endpoint = _web_endpoint(emulator, web_handler, auth)
+        routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
+    return Starlette(routes=routes, middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
+
+
+def _rate_key(scope: Scope) -> str | None:
+    path: str = scope["path"]
+    match = _GATEWAY_PATH.match(path)
+    if match:
+        return f"base:{match.group(1)}"
+    if path.startswith(_RATE_LIMITED_PREFIXES) and path not in _UNLIMITED_PATHS:
+        client = scope.get("client") or ("unknown", 0)
+        return f"ip:{client[0]}"
+    return None
+
+
+class EmulatorMiddleware:
+    """Latency, faults, rate limiting, rate headers and the request log."""
+
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        emulator = self.emulator
+        started = time.perf_counter()
+        status = 0
+        fault: Fault | None = None
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            if emulator.latency_ms:
+                await anyio.sleep(emulator.latency_ms / 1000)
+            fault = emulator.faults.next_fault(scope["method"], scope["path"])
+            if fault is not None and fault.kind == "delay":
+                await anyio.sleep(fault.delay)
+            elif fault is not None and not fault.apply_write:
+                await _answer_fault(fault, scope, tracking_send, None)
+                return
+            key = _rate_key(scope)
+            rate = emulator.rate_limiter.hit(key) if key else None
+            gateway_rate = rate if key and key.startswith("base:") else None
+            if rate is not None and not rate.allowed:
+                await _send(tracking_send, 429, b"", _rate_headers(gateway_rate))
+                return
+            if fault is not None and fault.kind != "delay":
+                await self.app(scope, receive, _discard)
+                await _answer_fault(fault, scope, tracking_send, gateway_rate)
+                return
+            await self.app(scope, receive, _with_headers(tracking_send, gateway_rate))
+        finally:
+            record = _record(scope, status, time.perf_counter() - started, fault)
+            emulator.request_log.append(record)
+            if emulator.on_request is not None:
+                emulator.on_request(record)
+
+
+def _record(scope: Scope, status: int, duration: float, fault: Fault | None) -> RequestRecord:
+    query = scope.get("query_string", b"").decode("latin-1")
+    label = fault.label if fault is not None else None
+    return RequestRecord(scope["method"], scope["path"], query, status, duration, label)
+
+
+async def _discard(message: Message) -> None:
+    """Swallow the real response of a write whose answer a fault replaces."""
+
+
+def _rate_headers(rate: RateState | None) -> list[tuple[bytes, bytes]]:
+    if rate is None:
+        return []
+    return [(k.encode(), v.encode()) for k, v in rate.headers().items()]
+
+
+def _with_headers(send: Send, rate: RateState | None) -> Send:
+    extra = _rate_headers(rate)
+    if not extra:
+        return send
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return wrapped
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _answer_fault(fault: Fault, scope: Scope, send: Send, rate: RateState | None) -> None:
+    """Answer with the fault: an error status, or an aborted response."""
+    headers = [*_rate_headers(rate), *((k.encode(), v.encode()) for k, v in fault.headers)]
+    if fault.kind == "reset":
+        headers.append((b"content-length", b"1024"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        raise ConnectionDropped("connection dropped by a scripted fault")
+    body = b""
+    if fault.status != 429:
+        key = "error_message" if _GATEWAY_PATH.match(scope["path"]) else "error_msg"
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "Error"
+        body = json.dumps({key: phrase}).encode()
+        headers.append((b"content-type", b"application/json"))
+    await _send(send, fault.status, body, headers)
+
+
+class EmulatorTransport(httpx.AsyncBaseTransport):
+    """``httpx.ASGITransport`` that turns a dropped connection into ``httpx.RemoteProtocolError``,
+    as a real socket would."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward to the app in-process."""
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionDropped as exc:
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body", request=request
+            ) from exc
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self._inner.aclose()

@@ -1,0 +1,224 @@
+"""Column types: how each SeaTable cell value is stored in SQLite and rendered back as JSON.
+
+One table (``CELL_TYPES``) holds every per-type fact, so reads, writes and SQL agree.
+Values follow SeaTable 6.0 as observed (reference section 12.3): dates come back as full
+ISO-8601 with offset, durations as seconds, checkboxes strictly as booleans, empty cells as null.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+__all__ = [
+    "CELL_TYPES",
+    "SYSTEM_FIELDS",
+    "CellType",
+    "decode_cell",
+    "encode_cell",
+    "format_timestamp",
+    "parse_date",
+]
+
+Column = dict[str, Any]
+Encoder = Callable[[Any, Column], object]
+Decoder = Callable[[object, Column], Any]
+
+SYSTEM_FIELDS = (
+    "_id",
+    "_ctime",
+    "_mtime",
+    "_creator",
+    "_last_modifier",
+    "_locked",
+    "_locked_by",
+    "_archived",
+)
+"""Hidden fields every row carries, in the order they are rendered."""
+
+_DATE_INPUT_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M",
+)
+_DURATION_RE = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Render a system time (``_ctime``/``_mtime``) like SeaTable: milliseconds and offset."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse_date(value: object) -> datetime | None:
+    """Parse the date spellings SeaTable accepts; None for anything else (stored as null)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+        for fmt in _DATE_INPUT_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _encode_date(value: Any, column: Column) -> object:
+    parsed = parse_date(value)
+    if parsed is None:
+        return None
+    data = column.get("data") or {}
+    with_time = "HH:mm" in str(data.get("format", ""))
+    if not with_time:
+        parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)
+    return parsed.replace(second=0, microsecond=0).isoformat()
+
+
+def _encode_text(value: Any, column: Column) -> object:
+    if isinstance(value, dict) and "text" in value:
+        value = value["text"]
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _encode_number(value: Any, column: Column) -> object:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() and "." not in value else number
+    return None
+
+
+def _encode_integer(value: Any, column: Column) -> object:
+    number = _encode_number(value, column)
+    return int(number) if isinstance(number, (int, float)) else None
+
+
+def _encode_duration(value: Any, column: Column) -> object:
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value.strip())
+        if match:
+            hours, minutes, seconds = (int(part or 0) for part in match.groups())
+            return hours * 3600 + minutes * 60 + seconds
+    return _encode_integer(value, column)
+
+
+def _encode_checkbox(value: Any, column: Column) -> object:
+    return 1 if value is True else 0
+
+
+def _encode_list(value: Any, column: Column) -> object:
+    items = value if isinstance(value, list) else [value]
+    return json.dumps(items, ensure_ascii=False)
+
+
+def _encode_object(value: Any, column: Column) -> object:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else None
+
+
+def _decode_plain(stored: object, column: Column) -> Any:
+    return stored
+
+
+def _decode_checkbox(stored: object, column: Column) -> Any:
+    return bool(stored)
+
+
+def _decode_json(stored: object, column: Column) -> Any:
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
+def _decode_date(stored: object, column: Column) -> Any:
+    return stored
+
+
+def _decode_null(stored: object, column: Column) -> Any:
+    return None
+
+
+@dataclass(frozen=True)
+class CellType:
+    """How one column type is stored (SQLite affinity), written and read.
+
+    ``writable`` is False for types the rows endpoints silently ignore on write.
+    ``system_field`` names the row field a derived type (creator, ctime, ...) displays.
+    """
+
+    affinity: str
+    encode: Encoder
+    decode: Decoder
+    writable: bool = True
+    system_field: str | None = None
+
+
+_TEXT = CellType("TEXT", _encode_text, _decode_plain)
+_READ_ONLY = CellType("TEXT", _encode_text, _decode_null, writable=False)
+
+CELL_TYPES: dict[str, CellType] = {
+    "text": _TEXT,
+    "long-text": _TEXT,
+    "email": _TEXT,
+    "url": _TEXT,
+    "single-select": _TEXT,
+    "auto-number": _TEXT,
+    "number": CellType("NUMERIC", _encode_number, _decode_plain),
+    "rate": CellType("INTEGER", _encode_integer, _decode_plain),
+    "duration": CellType("INTEGER", _encode_duration, _decode_plain),
+    "department-single-select": CellType("INTEGER", _encode_integer, _decode_plain),
+    "checkbox": CellType("INTEGER", _encode_checkbox, _decode_checkbox),
+    "date": CellType("TEXT", _encode_date, _decode_date),
+    "multiple-select": CellType("TEXT", _encode_list, _decode_json),
+    "collaborator": CellType("TEXT", _encode_list, _decode_json),
+    "image": CellType("TEXT", _encode_list, _decode_json),
+    "file": CellType("TEXT", _encode_list, _decode_json),
+    "geolocation": CellType("TEXT", _encode_object, _decode_json),
+    "digital-sign": CellType("TEXT", _encode_object, _decode_json),
+    "link": _READ_ONLY,
+    "link-formula": _READ_ONLY,
+    "formula": _READ_ONLY,
+    "button": _READ_ONLY,
+    "creator": CellType("TEXT", _encode_text, _decode_plain, False, "_creator"),
+    "last-modifier": CellType("TEXT", _encode_text, _decode_plain, False, "_last_modifier"),
+    "ctime": CellType("TEXT", _encode_text, _decode_plain, False, "_ctime"),
+    "mtime": CellType("TEXT", _encode_text, _decode_plain, False, "_mtime"),
+}
+
+
+def encode_cell(value: Any, column: Column) -> object:
+    """JSON value from a request → the value stored in SQLite (None means NULL)."""
+    if value is None or value == "" or value == []:
+        return None
+    return CELL_TYPES[column["type"]].encode(value, column)
+
+
+def decode_cell(stored: object, column: Column) -> Any:
+    """Stored SQLite value → the JSON value SeaTable returns."""
+    if stored is None:
+        return None
+    return CELL_TYPES[column["type"]].decode(stored, column)

@@ -1,0 +1,125 @@
+"""Fault injection: scripted faults for tests and seeded random faults for soak runs.
+
+Scripted faults are consumed first, in the order they were scripted; the random draw
+(``fault_rate`` with ``seed``) only runs when no scripted fault matched.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["RANDOM_FAULTS", "Fault", "FaultKind", "FaultPlan", "ScriptedFault"]
+
+FaultKind = Literal["status", "reset", "delay"]
+"""``status``: answer with an HTTP error; ``reset``: drop the connection mid-response;
+``delay``: sleep before answering normally."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the middleware must do to one request."""
+
+    kind: FaultKind
+    status: int = 0
+    apply_write: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+
+    @property
+    def label(self) -> str:
+        """Short name used in the request log (``429``, ``reset``, ``delay``)."""
+        return str(self.status) if self.kind == "status" else self.kind
+
+
+RANDOM_FAULTS: tuple[Fault, ...] = (
+    Fault("status", 429),
+    Fault("status", 500),
+    Fault("status", 502),
+    Fault("status", 503),
+    Fault("status", 504),
+    Fault("reset"),
+    Fault("delay", delay=2.0),
+)
+"""The menu a random fault is drawn from, uniformly (``slow`` is the 2 s delay)."""
+
+
+@dataclass
+class ScriptedFault:
+    """A fault armed for the next ``remaining`` requests matching path and method."""
+
+    path_contains: str
+    fault: Fault
+    remaining: int
+    method: str | None = None
+    hits: list[str] = field(default_factory=list)
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether a request is targeted by this fault."""
+        if self.remaining <= 0 or self.path_contains not in path:
+            return False
+        return self.method is None or self.method.upper() == method.upper()
+
+
+class FaultPlan:
+    """Scripted and random faults for one emulator (thread-safe)."""
+
+    def __init__(self, *, fault_rate: float = 0.0, seed: int | None = None) -> None:
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        self.fault_rate = fault_rate
+        self._random = random.Random(seed)
+        self._scripted: list[ScriptedFault] = []
+        self._lock = threading.Lock()
+
+    def script(
+        self,
+        path_contains: str,
+        status: int = 503,
+        count: int = 1,
+        *,
+        kind: FaultKind = "status",
+        method: str | None = None,
+        apply_write: bool = False,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> ScriptedFault:
+        """Arm a fault for the next ``count`` requests whose path contains ``path_contains``.
+
+        ``kind="status"`` answers ``status`` (429 with an empty body, others with a
+        SeaTable-shaped JSON body); ``kind="reset"`` drops the connection; ``kind="delay"``
+        sleeps ``delay`` seconds and then answers normally. With ``apply_write=True`` the
+        request is executed first and the fault replaces its response, so the write happened.
+        """
+        if kind == "delay" and delay <= 0:
+            raise ValueError("a delay fault needs delay > 0")
+        fault = Fault(kind, status, apply_write, tuple((headers or {}).items()), delay)
+        scripted = ScriptedFault(path_contains, fault, count, method)
+        with self._lock:
+            self._scripted.append(scripted)
+        return scripted
+
+    def clear(self) -> None:
+        """Disarm every scripted fault."""
+        with self._lock:
+            self._scripted.clear()
+
+    @property
+    def pending(self) -> list[ScriptedFault]:
+        """Scripted faults that still have requests to hit."""
+        with self._lock:
+            return [s for s in self._scripted if s.remaining > 0]
+
+    def next_fault(self, method: str, path: str) -> Fault | None:
+        """Consume and return the fault for this request, if any."""
+        with self._lock:
+            for scripted in self._scripted:
+                if scripted.matches(method, path):
+                    scripted.remaining -= 1
+                    scripted.hits.append(f"{method} {path}")
+                    return scripted.fault
+            if self.fault_rate and self._random.random() < self.fault_rate:
+                return self._random.choice(RANDOM_FAULTS)
+        return None

@@ -1,0 +1,649 @@
+"""API-gateway handlers: base operations under ``/api-gateway/api/v2/dtables/{base_uuid}/``.
+
+``ROUTES`` is the whole surface: (method, path suffix, handler, writes). Handlers receive a
+:class:`Call` whose base token was already verified by the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from ._errors import APIError, gateway_error
+from ._http import json_body, query_bool, query_int
+from ._sql import run_sql
+from ._store import Base, Json, Store, new_view
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+
+__all__ = ["LIMITS", "ROUTES", "Call"]
+
+LIMITS = {"list": 1000, "append": 1000, "update": 1000, "delete": 10_000}
+"""Rows per call (reference section 14.1)."""
+LINKS_DEFAULT_LIMIT = 10
+LINKS_MAX_LIMIT = 100
+_NO_APPEND_COLUMN_TYPES = {"formula", "link", "link-formula"}
+_OK: Json = {"success": True}
+
+
+@dataclass
+class Call:
+    """One authenticated gateway request."""
+
+    emulator: Emulator
+    request: Request
+    base: Base
+    user: str
+    permission: str
+
+    @property
+    def store(self) -> Store:
+        """The emulator's store."""
+        return self.emulator.store
+
+    async def body(self) -> dict[str, Any]:
+        """The JSON body."""
+        return await json_body(self.request, gateway_error)
+
+    def table(self, source: Mapping[str, Any]) -> Json:
+        """The table named by ``table_name`` or ``table_id`` in a body or query."""
+        name, table_id = source.get("table_name"), source.get("table_id")
+        if name is None and table_id is None:
+            raise gateway_error(400, "table_name invalid")
+        result: Json = self.store.table(self.base, name, table_id)
+        return result
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+def _list_of(value: Any, what: str, limit: int | None = None) -> list[Any]:
+    if not isinstance(value, list):
+        raise gateway_error(400, f"{what} invalid")
+    if limit is not None and len(value) > limit:
+        raise gateway_error(400, f"the number of {what} exceeds the limit of {limit}")
+    return value
+
+
+def _visible_columns(table: Json, view: Json | None) -> list[Json]:
+    hidden = set(view.get("hidden_columns") or []) if view else set()
+    return [c for c in table["columns"] if c["key"] not in hidden]
+
+
+# ---------------------------------------------------------------------- base info
+
+
+async def get_metadata(call: Call) -> Json:
+    """``getMetadata``: tables, columns, views and settings."""
+    return {"metadata": call.base.metadata}
+
+
+async def list_collaborators(call: Call) -> Json:
+    """``listCollaborators``: the emulator's single user."""
+    emulator = call.emulator
+    return {
+        "user_list": [
+            {
+                "email": emulator.user_id,
+                "name": (emulator.username or "emulator").split("@")[0],
+                "contact_email": emulator.username or "",
+                "avatar_url": "",
+                "id_in_org": "",
+            }
+        ]
+    }
+
+
+# ---------------------------------------------------------------------- rows
+
+
+async def query_sql(call: Call) -> Json:
+    """``querySQL``: SELECT/INSERT/UPDATE/DELETE through the sqlglot translator."""
+    body = await call.body()
+    sql = body.get("sql")
+    if not isinstance(sql, str) or not sql.strip():
+        raise gateway_error(400, "sql invalid")
+    parameters = body.get("parameters")
+    if parameters is not None and not isinstance(parameters, list):
+        raise gateway_error(400, "parameters invalid")
+    if call.permission != "rw" and not sql.lstrip().lower().startswith("select"):
+        raise _read_only()
+    return run_sql(
+        call.store,
+        call.base,
+        sql,
+        parameters,
+        convert_keys=bool(body.get("convert_keys", True)),
+        user=call.user,
+    )
+
+
+async def list_rows(call: Call) -> Json:
+    """``listRows``: ``start``/``limit`` pages (1..1000), optional view, keys or names."""
+    request = call.request
+    table = call.table(request.query_params)
+    view_ref = request.query_params.get("view_name") or request.query_params.get("view_id")
+    view = call.store.view(table, view_ref) if view_ref else None
+    start = query_int(request, "start", 0, gateway_error)
+    limit = query_int(request, "limit", LIMITS["list"], gateway_error)
+    if not 1 <= limit <= LIMITS["list"] or start < 0:
+        raise gateway_error(400, f"limit must be between 1 and {LIMITS['list']}")
+    records = call.store.select(call.base, table, view=view, limit=limit, offset=start)
+    keys = not query_bool(request, "convert_keys", False)
+    columns = _visible_columns(table, view)
+    return {"rows": call.store.render_many(call.base, table, records, keys=keys, columns=columns)}
+
+
+async def get_row(call: Call) -> Json:
+    """``getRow``: one row by id."""
+    request = call.request
+    table = call.table(request.query_params)
+    row_id = request.path_params["row_id"]
+    records = call.store.select(call.base, table, row_id=row_id)
+    if not records:
+        raise gateway_error(404, "row _id not exits")  # sic: SeaTable's own wording
+    keys = not query_bool(request, "convert_keys", False)
+    rendered: Json = call.store.render_many(call.base, table, records, keys=keys)[0]
+    return rendered
+
+
+async def append_rows(call: Call) -> Json:
+    """``appendRows``: up to 1000 rows by column names; ``first_row`` keyed by column keys."""
+    body = await call.body()
+    table = call.table(body)
+    rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        raise gateway_error(400, "rows invalid")
+    ids = call.store.append_rows(call.base, table, rows, user=call.user)
+    first = call.store.select(call.base, table, row_id=ids[0])
+    rendered = call.store.render_many(call.base, table, first, keys=True)[0]
+    first_row = {k: v for k, v in rendered.items() if v is not None and v != []}
+    return {
+        "inserted_row_count": len(ids),
+        "row_ids": [{"_id": row_id} for row_id in ids],
+        "first_row": first_row,
+    }
+
+
+async def update_rows(call: Call) -> Json:
+    """``updateRow``: up to 1000 ``{row_id, row}`` updates."""
+    body = await call.body()
+    table = call.table(body)
+    updates = _list_of(body.get("updates"), "updates", LIMITS["update"])
+    pairs: list[tuple[str, Mapping[str, Any]]] = []
+    for update in updates:
+        if not isinstance(update, dict) or not isinstance(update.get("row"), dict):
+            raise gateway_error(400, "updates invalid")
+        pairs.append((str(update.get("row_id")), update["row"]))
+    call.store.update_rows(call.base, table, pairs, user=call.user)
+    return _OK
+
+
+async def delete_rows(call: Call) -> Json:
+    """``deleteRow``: up to 10000 row ids."""
+    body = await call.body()
+    table = call.table(body)
+    row_ids = _list_of(body.get("row_ids"), "row_ids", LIMITS["delete"])
+    call.store.delete_rows(call.base, table, [str(r) for r in row_ids])
+    return _OK
+
+
+async def _lock(call: Call, locked: bool) -> Json:
+    body = await call.body()
+    table = call.table(body)
+    row_ids = _list_of(body.get("row_ids"), "row_ids")
+    call.store.set_locked(call.base, table, row_ids, locked=locked, user=call.user)
+    return _OK
+
+
+async def lock_rows(call: Call) -> Json:
+    """``lockRows``."""
+    return await _lock(call, True)
+
+
+async def unlock_rows(call: Call) -> Json:
+    """``unlockRows``."""
+    return await _lock(call, False)
+
+
+async def add_archived_rows(call: Call) -> Json:
+    """``addBigDataRows``: rows go straight to the (emulated) big-data backend."""
+    body = await call.body()
+    table = call.table(body)
+    rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
+    ids = call.store.append_rows(call.base, table, rows, user=call.user, archived=True)
+    return {"inserted_row_count": len(ids)}
+
+
+# ---------------------------------------------------------------------- links
+
+
+def _link_column(call: Call, table: Json, body: Mapping[str, Any]) -> Json:
+    ref = body.get("link_column_name") or body.get("link_column_key") or body.get("link_column")
+    column: Json = call.store.column(table, str(ref))
+    if column["type"] != "link":
+        raise gateway_error(400, f"column {ref} is not a link column")
+    return column
+
+
+async def query_links(call: Call) -> Json:
+    """``listRowLinks``: per-row ``offset``/``limit`` (default 10, max 100)."""
+    body = await call.body()
+    table = call.table(body)
+    column = _link_column(call, table, body)
+    result: Json = {}
+    for spec in _list_of(body.get("rows"), "rows"):
+        if not isinstance(spec, dict) or "row_id" not in spec:
+            raise gateway_error(400, "rows invalid")
+        limit = min(int(spec.get("limit") or LINKS_DEFAULT_LIMIT), LINKS_MAX_LIMIT)
+        offset = int(spec.get("offset") or 0)
+        row_id = str(spec["row_id"])
+        cells = call.store.linked(call.base, table, column, [row_id], offset=offset, limit=limit)
+        result[row_id] = cells[row_id]
+    return result
+
+
+def _link_request(call: Call, body: Mapping[str, Any]) -> tuple[Json, Json, dict[str, list[str]]]:
+    table = call.table(body)
+    link_id = body.get("link_id")
+    column = next(
+        (c for c in table["columns"] if c["type"] == "link" and c["data"]["link_id"] == link_id),
+        None,
+    )
+    if column is None:
+        raise gateway_error(400, "link_id invalid")
+    mapping = body.get("other_rows_ids_map")
+    if not isinstance(mapping, dict) or not all(isinstance(v, list) for v in mapping.values()):
+        raise gateway_error(400, "other_rows_ids_map invalid")
+    return table, column["data"], {str(k): [str(x) for x in v] for k, v in mapping.items()}
+
+
+async def create_links(call: Call) -> Json:
+    """``createRowLink``: creating an existing link is an error, as documented."""
+    table, link, mapping = _link_request(call, await call.body())
+    column = next(c for c in table["columns"] if c["type"] == "link" and c["data"] is link)
+    existing = call.store.linked(call.base, table, column, list(mapping))
+    for row_id, others in mapping.items():
+        if {cell["row_id"] for cell in existing[row_id]} & set(others):
+            raise gateway_error(400, f"link between {row_id} and {others} exists")
+    call.store.set_links(call.base, table, link, mapping, mode="add")
+    return _OK
+
+
+async def update_links(call: Call) -> Json:
+    """``updateRowLink``: replace the links of each listed row."""
+    table, link, mapping = _link_request(call, await call.body())
+    call.store.set_links(call.base, table, link, mapping, mode="replace")
+    return _OK
+
+
+async def delete_links(call: Call) -> Json:
+    """``deleteRowLink``: counts requested pairs, like SeaTable 6.0 does (API_ISSUES #9)."""
+    table, link, mapping = _link_request(call, await call.body())
+    count = call.store.set_links(call.base, table, link, mapping, mode="remove")
+    return {"deleted_links_count": count, "success": True}
+
+
+# ---------------------------------------------------------------------- tables
+
+
+async def create_table(call: Call) -> Json:
+    """``createTable``."""
+    body = await call.body()
+    name = body.get("table_name")
+    if not isinstance(name, str) or not name:
+        raise gateway_error(400, "table_name invalid")
+    columns = body.get("columns")
+    if columns is not None and not isinstance(columns, list):
+        raise gateway_error(400, "columns invalid")
+    plain = [c for c in columns or [] if isinstance(c, dict) and c.get("column_type") != "link"]
+    table = call.store.create_table(call.base, name, plain or None)
+    for spec in columns or []:
+        if isinstance(spec, dict) and spec.get("column_type") == "link":
+            call.store.insert_column(
+                call.base, table, spec.get("column_name", ""), "link", spec.get("column_data")
+            )
+    return {**table, "rows": [], "id_row_map": {}}
+
+
+async def rename_table(call: Call) -> Json:
+    """``renameTable``."""
+    body = await call.body()
+    new_name = body.get("new_table_name")
+    if not isinstance(new_name, str) or not new_name:
+        raise gateway_error(400, "new_table_name invalid")
+    call.store.rename_table(call.base, call.table(body), new_name)
+    return _OK
+
+
+async def delete_table(call: Call) -> Json:
+    """``deleteTable``."""
+    body = await call.body()
+    call.store.delete_table(call.base, call.table(body))
+    return _OK
+
+
+async def duplicate_table(call: Call) -> Json:
+    """``duplicateTable``: ``<name>(copy)``, optionally with its rows."""
+    body = await call.body()
+    table = call.table(body)
+    copy = call.store.duplicate_table(call.base, table, bool(body.get("is_duplicate_records")))
+    return {**copy, "rows": [], "id_row_map": {}}
+
+
+# ---------------------------------------------------------------------- views
+
+_VIEW_FIELDS = ("is_locked", "filters", "filter_conjunction", "sorts", "groupbys", "hidden_columns")
+
+
+def _params_invalid() -> APIError:
+    return APIError(400, {"error_msg": "params invalid"})
+
+
+async def list_views(call: Call) -> Json:
+    """``listViews``."""
+    return {"views": call.table(call.request.query_params)["views"]}
+
+
+async def create_view(call: Call) -> Json:
+    """``createView``: a duplicate name answers 400 ``params invalid``."""
+    table = call.table(call.request.query_params)
+    body = await call.body()
+    name = body.get("name")
+    if not isinstance(name, str) or not name or any(v["name"] == name for v in table["views"]):
+        raise _params_invalid()
+    view_id = call.store.new_key(v["_id"] for v in table["views"])
+    view = new_view(view_id, name, str(body.get("type") or "table"), bool(body.get("is_locked")))
+    table["views"].append(view)
+    call.store.save(call.base)
+    return view
+
+
+async def get_view(call: Call) -> Json:
+    """``getView``."""
+    table = call.table(call.request.query_params)
+    view: Json = call.store.view(table, call.request.path_params["view_name"])
+    return view
+
+
+async def update_view(call: Call) -> Json:
+    """``updateView``: absent fields stay; ``[{}]`` clears a list setting."""
+    table = call.table(call.request.query_params)
+    view: Json = call.store.view(table, call.request.path_params["view_name"])
+    body = await call.body()
+    new_name = body.get("name")
+    if new_name is not None:
+        if any(v["name"] == new_name for v in table["views"] if v is not view):
+            raise _params_invalid()
+        view["name"] = str(new_name)
+    for field in _VIEW_FIELDS:
+        if field in body:
+            value = body[field]
+            view[field] = [] if value == [{}] else value
+    call.store.save(call.base)
+    return view
+
+
+async def delete_view(call: Call) -> Json:
+    """``deleteView``: the last view of a table cannot be deleted."""
+    table = call.table(call.request.query_params)
+    view = call.store.view(table, call.request.path_params["view_name"])
+    if len(table["views"]) == 1:
+        raise gateway_error(400, "the last view can not be deleted")
+    table["views"].remove(view)
+    call.store.save(call.base)
+    return _OK
+
+
+# ---------------------------------------------------------------------- columns
+
+
+async def list_columns(call: Call) -> Json:
+    """``listColumns``: the columns visible in a view (all without a view)."""
+    query = call.request.query_params
+    table = call.table(query)
+    view_ref = query.get("view_name") or query.get("view_id")
+    view = call.store.view(table, view_ref) if view_ref else None
+    return {"columns": _visible_columns(table, view)}
+
+
+async def insert_column(call: Call) -> Json:
+    """``insertColumn``: a duplicate name answers the bare string ``"Column X exists."``."""
+    body = await call.body()
+    table = call.table(body)
+    name, column_type = body.get("column_name"), body.get("column_type")
+    if not isinstance(name, str) or not isinstance(column_type, str):
+        raise gateway_error(400, "column_name or column_type invalid")
+    data = body.get("column_data")
+    anchor = body.get("anchor_column")
+    column: Json = call.store.insert_column(
+        call.base,
+        table,
+        name,
+        column_type,
+        data if isinstance(data, dict) else None,
+        anchor=str(anchor) if anchor else None,
+    )
+    return column
+
+
+async def update_column(call: Call) -> Json:
+    """``updateColumn``: the ``op_type`` table below names every supported operation."""
+    body = await call.body()
+    table = call.table(body)
+    column: Json = call.store.column(table, str(body.get("column")))
+    operation = _COLUMN_OPERATIONS.get(str(body.get("op_type")))
+    if operation is None:
+        raise gateway_error(400, "op_type invalid")
+    operation(call, table, column, body)
+    call.store.save(call.base)
+    return column
+
+
+def _rename_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
+    call.store.rename_column(call.base, table, column, str(body.get("new_column_name") or ""))
+
+
+def _modify_column_type(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
+    data = body.get("column_data")
+    new_type = str(body.get("new_column_type"))
+    call.store.modify_column_type(
+        call.base, table, column, new_type, data if isinstance(data, dict) else None
+    )
+
+
+def _resize_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
+    column["width"] = int(body.get("new_column_width") or column["width"])
+
+
+def _move_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
+    target = call.store.column(table, str(body.get("target_column")))
+    table["columns"].remove(column)
+    table["columns"].insert(table["columns"].index(target) + 1, column)
+
+
+def _freeze_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
+    column["frozen"] = bool(body.get("frozen"))
+
+
+_COLUMN_OPERATIONS: dict[str, Callable[[Call, Json, Json, Mapping[str, Any]], None]] = {
+    "rename_column": _rename_column,
+    "modify_column_type": _modify_column_type,
+    "resize_column": _resize_column,
+    "move_column": _move_column,
+    "freeze_column": _freeze_column,
+}
+
+
+async def delete_column(call: Call) -> Json:
+    """``deleteColumn``."""
+    body = await call.body()
+    table = call.table(body)
+    call.store.delete_column(call.base, table, call.store.column(table, str(body.get("column"))))
+    return _OK
+
+
+async def append_columns(call: Call) -> Json:
+    """``appendColumns``: no formula, link or link-formula columns."""
+    body = await call.body()
+    table = call.table(body)
+    specs = _list_of(body.get("columns"), "columns")
+    for spec in specs:
+        if not isinstance(spec, dict) or spec.get("column_type") in _NO_APPEND_COLUMN_TYPES:
+            raise gateway_error(400, "columns invalid")
+    columns = [
+        call.store.insert_column(
+            call.base,
+            table,
+            str(spec.get("column_name") or ""),
+            str(spec.get("column_type")),
+            spec.get("column_data") if isinstance(spec.get("column_data"), dict) else None,
+        )
+        for spec in specs
+    ]
+    return {"columns": columns}
+
+
+def _select_column(call: Call, body: Mapping[str, Any]) -> tuple[Json, Json]:
+    table = call.table(body)
+    column: Json = call.store.column(table, str(body.get("column")))
+    if column["type"] not in ("single-select", "multiple-select"):
+        raise gateway_error(400, "column is not a select column")
+    return table, column
+
+
+async def add_select_options(call: Call) -> Json:
+    """``addSelectOption``: options need ``name``, ``color`` and ``textColor``."""
+    body = await call.body()
+    _, column = _select_column(call, body)
+    options: list[Json] = column["data"].setdefault("options", [])
+    for option in _list_of(body.get("options"), "options"):
+        if not isinstance(option, dict) or not option.get("name"):
+            raise gateway_error(400, "options invalid")
+        if any(o["name"] == option["name"] for o in options):
+            continue
+        option_id = str(call.emulator.rng.randint(100000, 999999))
+        options.append({**option, "id": option_id})
+    call.store.save(call.base)
+    return _OK
+
+
+async def update_select_options(call: Call) -> Json:
+    """``updateSelectOption``: by option ``id``; cells follow renamed options."""
+    body = await call.body()
+    table, column = _select_column(call, body)
+    options: list[Json] = column["data"].setdefault("options", [])
+    renames: dict[str, str] = {}
+    for change in _list_of(body.get("options"), "options"):
+        current = next((o for o in options if o["id"] == change.get("id")), None)
+        if current is None:
+            raise gateway_error(400, f"option {change.get('id')} not found")
+        if "name" in change and change["name"] != current["name"]:
+            renames[current["name"]] = str(change["name"])
+        current.update({k: v for k, v in change.items() if k != "id"})
+    _rewrite_select_cells(call, table, column, renames)
+    call.store.save(call.base)
+    return {"options": options} if body.get("return_options") else _OK
+
+
+async def delete_select_options(call: Call) -> Json:
+    """``deleteSelectOption``: removed options also vanish from cells."""
+    body = await call.body()
+    table, column = _select_column(call, body)
+    names = {str(n) for n in _list_of(body.get("option_names"), "option_names")}
+    options: list[Json] = column["data"].setdefault("options", [])
+    column["data"]["options"] = [o for o in options if o["name"] not in names]
+    _rewrite_select_cells(call, table, column, dict.fromkeys(names))
+    call.store.save(call.base)
+    return _OK
+
+
+def _rewrite_select_cells(
+    call: Call, table: Json, column: Json, renames: Mapping[str, str | None]
+) -> None:
+    """Apply option renames (None: removal) to every cell of a select column."""
+    if not renames:
+        return
+    updates: list[tuple[str, Mapping[str, Any]]] = []
+    for row in call.emulator.rows(table["name"], base_uuid=call.base.uuid):
+        value = row.get(column["name"])
+        if isinstance(value, list):
+            new: Any = [renames.get(v, v) for v in value if renames.get(v, v) is not None]
+        elif isinstance(value, str) and value in renames:
+            new = renames[value]
+        else:
+            continue
+        updates.append((row["_id"], {column["name"]: new}))
+    call.store.update_rows(call.base, table, updates, user=call.user)
+
+
+async def update_column_cascade(call: Call) -> Json:
+    """``updateColumnCascade``: stored on the child column's ``data``."""
+    body = await call.body()
+    table = call.table(body)
+    parent = call.store.column(table, str(body.get("parent_column")))
+    child = call.store.column(table, str(body.get("child_column")))
+    settings = body.get("cascade_settings")
+    selects = parent["type"] == child["type"] == "single-select"
+    if not isinstance(settings, dict) or not selects:
+        raise gateway_error(400, "cascade_settings invalid")
+    child["data"] = {**(child.get("data") or {}), "cascade_column_key": parent["key"]}
+    child["data"]["cascade_settings"] = settings
+    call.store.save(call.base)
+    return _OK
+
+
+def _read_only() -> APIError:
+    return APIError(
+        403, {"error_msg": "You don't have permission to perform this operation on this base."}
+    )
+
+
+ROUTES: tuple[tuple[str, str, Handler], ...] = (
+    ("GET", "/metadata/", get_metadata),
+    ("GET", "/related-users/", list_collaborators),
+    ("POST", "/sql/", query_sql),
+    ("GET", "/rows/", list_rows),
+    ("POST", "/rows/", append_rows),
+    ("PUT", "/rows/", update_rows),
+    ("DELETE", "/rows/", delete_rows),
+    ("GET", "/rows/{row_id}/", get_row),
+    ("PUT", "/lock-rows/", lock_rows),
+    ("PUT", "/unlock-rows/", unlock_rows),
+    ("POST", "/query-links/", query_links),
+    ("POST", "/links/", create_links),
+    ("PUT", "/links/", update_links),
+    ("DELETE", "/links/", delete_links),
+    ("POST", "/tables/", create_table),
+    ("PUT", "/tables/", rename_table),
+    ("DELETE", "/tables/", delete_table),
+    ("POST", "/tables/duplicate-table/", duplicate_table),
+    ("GET", "/views/", list_views),
+    ("POST", "/views/", create_view),
+    ("GET", "/views/{view_name}/", get_view),
+    ("PUT", "/views/{view_name}/", update_view),
+    ("DELETE", "/views/{view_name}/", delete_view),
+    ("GET", "/columns/", list_columns),
+    ("POST", "/columns/", insert_column),
+    ("PUT", "/columns/", update_column),
+    ("DELETE", "/columns/", delete_column),
+    ("POST", "/batch-append-columns/", append_columns),
+    ("POST", "/column-options/", add_select_options),
+    ("PUT", "/column-options/", update_select_options),
+    ("DELETE", "/column-options/", delete_select_options),
+    ("POST", "/column-cascade-settings/", update_column_cascade),
+    ("POST", "/add-archived-rows/", add_archived_rows),
+)
+"""Every served base operation: method, path below ``/dtables/{base_uuid}``, handler."""
+
+READ_ONLY_ALLOWED = {("POST", "/sql/"), ("POST", "/query-links/")}
+"""Non-GET routes a read-only (``r``) base token may call; SQL checks the statement itself."""
+
+
+def read_only_error() -> APIError:
+    """The answer to a write with a read-only token."""
+    return _read_only()

@@ -1,0 +1,115 @@
+"""Serving an emulator on a real loopback socket.
+
+uvicorn runs in a background thread with its own event loop, so the server works the same
+under asyncio, trio or plain synchronous code. The listening socket is bound before the
+thread starts, which makes ``port=0`` (pick a free port) race-free.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import anyio.to_thread
+import uvicorn
+
+from ._app import ConnectionDropped
+from ._emulator import Emulator
+
+__all__ = ["ServerThread", "serve", "serve_in_thread"]
+
+STARTUP_TIMEOUT = 10.0
+"""Seconds to wait for uvicorn to accept connections."""
+
+
+class _HideDroppedConnections(logging.Filter):
+    """uvicorn logs every app exception; scripted connection drops are not errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+class ServerThread:
+    """uvicorn serving ``emulator`` from a background thread; use as a context manager."""
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = emulator
+        self.host = host
+        self.port = port
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._filter = _HideDroppedConnections()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running server, e.g. ``http://127.0.0.1:54321``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> str:
+        """Bind, start uvicorn and wait until it accepts connections; returns :attr:`url`."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(128)
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.emulator.app, log_config=None, access_log=False, lifespan="off", loop="asyncio"
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        logging.getLogger("uvicorn.error").addFilter(self._filter)
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="seatable-emulator", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator server did not start")
+            time.sleep(0.005)
+        return self.url
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit, join its thread and close the socket."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+        if self._socket is not None:
+            self._socket.close()
+        logging.getLogger("uvicorn.error").removeFilter(self._filter)
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def serve_in_thread(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Synchronous context manager: serve ``emulator`` and yield its base URL."""
+    with ServerThread(emulator, host, port) as url:
+        yield url
+
+
+@asynccontextmanager
+async def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Async context manager (asyncio or trio): serve ``emulator`` and yield its base URL."""
+    server = ServerThread(emulator, host, port)
+    url = await anyio.to_thread.run_sync(server.start)
+    try:
+        yield url
+    finally:
+        await anyio.to_thread.run_sync(server.stop)

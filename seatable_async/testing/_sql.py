@@ -1,0 +1,356 @@
+"""The ``sql/`` endpoint: SeaTable's SQL dialect translated to SQLite through the sqlglot AST.
+
+Statements are parsed as MySQL (SeaTable's dialect), checked against SeaTable's documented
+restrictions, then rewritten node by node: table names become the emulator's SQLite tables and
+column names become ``c_<key>`` columns. ``?`` placeholders stay placeholders and are bound as
+SQLite parameters; no user text is ever pasted into generated SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import TokenType, exp
+from sqlglot.errors import ParseError, TokenError
+
+from ._cells import decode_cell
+from ._errors import gateway_error
+from ._store import SYSTEM_COLUMN_TYPES, Base, Json, Store, column_storage
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "run_sql"]
+
+DEFAULT_LIMIT = 100
+"""Rows a SELECT without LIMIT returns."""
+MAX_LIMIT = 10_000
+"""Most rows one SELECT returns."""
+
+_DIALECT = sqlglot.Dialect.get_or_raise("mysql")
+_CONSTANTS = (exp.Literal, exp.Boolean, exp.Null, exp.Placeholder)
+_FLAG_FIELDS: dict[str, Callable[[object], object]] = {
+    "_archived": bool,
+    "_locked": lambda stored: True if stored else None,
+}
+"""System fields stored as integers but returned as JSON booleans (``_locked`` is true/null)."""
+_FORBIDDEN_TOKENS = {
+    TokenType.JOIN: "JOIN is not supported, use an implicit join: SELECT ... FROM T1, T2 WHERE ...",
+    TokenType.UNION: "UNION is not supported",
+}
+
+
+@dataclass(frozen=True)
+class _Output:
+    """One result column: its key in the response and, for plain column refs, its source."""
+
+    label: str
+    table: Json | None
+    column: Json | None
+    system_field: str | None
+
+
+class _Scope:
+    """The tables a statement reads, with the generated SQLite aliases ``t0``, ``t1``, ..."""
+
+    def __init__(self, store: Store, base: Base, tree: exp.Expression) -> None:
+        self.store = store
+        self.base = base
+        self.entries: list[tuple[str, str, Json]] = []
+        for index, node in enumerate(list(tree.find_all(exp.Table))):
+            table = next((t for t in base.tables if t["name"] == node.name), None)
+            if table is None:
+                raise gateway_error(400, f"no such table: {node.name}")
+            alias = f"t{index}"
+            self.entries.append((node.alias_or_name, alias, table))
+            node.replace(_aliased_table(store, base, table, alias))
+
+    def resolve(self, node: exp.Column) -> tuple[str, Json, Json | None, str | None]:
+        """(SQLite alias, table, column or None, system field or None) for a column ref."""
+        qualifier = node.table
+        candidates = [e for e in self.entries if not qualifier or e[0] == qualifier]
+        if qualifier and not candidates:
+            raise gateway_error(400, f"no such table: {qualifier}")
+        for _, alias, table in candidates:
+            if node.name in SYSTEM_COLUMN_TYPES:
+                return alias, table, None, node.name
+            column = next((c for c in table["columns"] if c["name"] == node.name), None)
+            if column is not None:
+                return alias, table, column, None
+        raise gateway_error(400, f"no such column: {node.name}")
+
+
+def _aliased_table(store: Store, base: Base, table: Json, alias: str) -> exp.Table:
+    return exp.Table(
+        this=exp.to_identifier(store.sqlite_name(base, table), quoted=True),
+        alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
+    )
+
+
+def _ref(alias: str, storage: str) -> exp.Column:
+    return exp.column(
+        exp.to_identifier(storage, quoted=True), table=exp.to_identifier(alias, quoted=True)
+    )
+
+
+def _check_restrictions(sql: str, parameters: Sequence[object]) -> None:
+    """SeaTable's documented refusals, checked on the token stream."""
+    try:
+        tokens = _DIALECT.tokenize(sql)
+    except TokenError as exc:
+        raise gateway_error(400, f"SQL syntax error: {exc}") from exc
+    for token in tokens:
+        message = _FORBIDDEN_TOKENS.get(token.token_type)
+        if message is not None:
+            raise gateway_error(400, message)
+    placeholders = sum(1 for t in tokens if t.token_type == TokenType.PLACEHOLDER)
+    if placeholders != len(parameters):
+        raise gateway_error(
+            400, f"SQL has {placeholders} placeholders but {len(parameters)} parameters were given"
+        )
+
+
+def _parse(sql: str) -> exp.Expression:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="mysql") if s is not None]
+    except ParseError as exc:
+        raise gateway_error(400, f"SQL syntax error: {exc.errors[0]['description']}") from exc
+    if len(statements) != 1:
+        raise gateway_error(400, "exactly one SQL statement is required")
+    tree = statements[0]
+    if not isinstance(tree, exp.Expression):
+        raise gateway_error(400, "unsupported SQL statement")
+    if any(True for _ in tree.find_all(exp.Union, exp.Intersect, exp.Except)):
+        raise gateway_error(400, "UNION is not supported")
+    nested = [n for n in tree.find_all(exp.Select, exp.Subquery, exp.Exists) if n is not tree]
+    if nested:
+        raise gateway_error(400, "subqueries are not supported")
+    return tree
+
+
+def _constant(node: exp.Expression, params: list[object], clause: str) -> Any:
+    """The Python value of a constant in UPDATE SET / INSERT VALUES (no functions allowed)."""
+    if isinstance(node, exp.Tuple):
+        return [_constant(item, params, clause) for item in node.expressions]
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        return -_constant(node.this, params, clause)
+    if not isinstance(node, _CONSTANTS):
+        raise gateway_error(
+            400, f"Functions and expressions are not supported in {clause}, use constant values"
+        )
+    if isinstance(node, exp.Placeholder):
+        return params.pop(0)
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    literal: exp.Literal = node
+    if literal.is_string:
+        return literal.this
+    number = float(literal.this)
+    return int(number) if number.is_integer() and "." not in literal.this else number
+
+
+def _rewrite_columns(tree: exp.Expression, scope: _Scope, keep: set[str]) -> None:
+    """Replace every SeaTable column ref by its SQLite column (aliases in ``keep`` stay)."""
+    for node in list(tree.find_all(exp.Column)):
+        if isinstance(node.this, exp.Star):
+            continue
+        if not node.table and node.name in keep:
+            continue
+        alias, _, column, system = scope.resolve(node)
+        node.replace(_ref(alias, system or column_storage(column or {})))
+
+
+def _envelope(metadata: list[Json], results: list[Json], is_join: bool) -> Json:
+    return {
+        "metadata": metadata,
+        "results": results,
+        "success": True,
+        "error_message": "",
+        "is_join_stmt": is_join,
+    }
+
+
+def _column_metadata(output: _Output) -> Json:
+    if output.column is not None:
+        column = output.column
+        return {
+            "key": column["key"],
+            "name": column["name"],
+            "type": column["type"],
+            "data": column.get("data"),
+        }
+    kind = SYSTEM_COLUMN_TYPES.get(output.system_field or "", "text")
+    return {"key": output.label, "name": output.label, "type": kind, "data": None}
+
+
+def _select(
+    store: Store, base: Base, tree: exp.Select, params: list[object], *, keys: bool
+) -> Json:
+    scope = _Scope(store, base, tree)
+    user_aliases = {a.alias for a in tree.expressions if isinstance(a, exp.Alias)}
+    outputs: list[_Output] = []
+    projections: list[exp.Expression] = []
+    for node in tree.expressions:
+        star_table = node.table if isinstance(node, exp.Column) else None
+        if isinstance(node, exp.Star) or (
+            isinstance(node, exp.Column) and isinstance(node.this, exp.Star)
+        ):
+            for name, alias, table in scope.entries:
+                if star_table and star_table != name:
+                    continue
+                for field in SYSTEM_COLUMN_TYPES:
+                    outputs.append(_Output(field, table, None, field))
+                    projections.append(_ref(alias, field))
+                for column in table["columns"]:
+                    label = column["key"] if keys else column["name"]
+                    outputs.append(_Output(label, table, column, None))
+                    projections.append(_ref(alias, column_storage(column)))
+            continue
+        inner = node.this if isinstance(node, exp.Alias) else node
+        if isinstance(inner, exp.Column):
+            alias, table, column, system = scope.resolve(inner)
+            if isinstance(node, exp.Alias):
+                label = node.alias
+            else:
+                label = system or (column["key"] if keys and column else inner.name)
+            outputs.append(_Output(label, table, column, system))
+            projections.append(_ref(alias, system or column_storage(column or {})))
+            continue
+        label = node.alias if isinstance(node, exp.Alias) else node.sql(dialect="mysql")
+        outputs.append(_Output(label, None, None, None))
+        _rewrite_columns(inner, scope, user_aliases)
+        projections.append(inner)
+    aliased = [exp.alias_(p, f"o{index}", quoted=True) for index, p in enumerate(projections)]
+    tree.set("expressions", aliased)
+    for clause in ("where", "group", "having", "order"):
+        part = tree.args.get(clause)
+        if part is not None:
+            _rewrite_columns(part, scope, {f"o{i}" for i in range(len(outputs))} | user_aliases)
+    _rename_alias_refs(tree, outputs)
+    limit = tree.args.get("limit")
+    if limit is None:
+        tree.set("limit", exp.Limit(expression=exp.Literal.number(DEFAULT_LIMIT)))
+    _, records = store.query(tree.sql(dialect="sqlite"), params, max_rows=MAX_LIMIT)
+    results: list[Json] = []
+    for record in records:
+        row: Json = {}
+        for index, output in enumerate(outputs):
+            value = record[index]
+            if output.column is not None:
+                value = decode_cell(value, output.column)
+            elif output.system_field in _FLAG_FIELDS:
+                value = _FLAG_FIELDS[output.system_field](value)
+            row[output.label] = value
+        results.append(row)
+    metadata = [_column_metadata(o) for o in outputs]
+    return _envelope(metadata, results, len(scope.entries) > 1)
+
+
+def _rename_alias_refs(tree: exp.Select, outputs: list[_Output]) -> None:
+    """ORDER BY / GROUP BY may name a user alias; point it at the generated ``o<n>`` alias."""
+    by_label = {o.label: f"o{i}" for i, o in enumerate(outputs)}
+    for clause in ("group", "having", "order"):
+        part = tree.args.get(clause)
+        if part is None:
+            continue
+        for node in list(part.find_all(exp.Column)):
+            if not node.table and node.name in by_label:
+                node.replace(exp.column(exp.to_identifier(by_label[node.name], quoted=True)))
+
+
+def _matching_ids(
+    store: Store, scope: _Scope, where: exp.Expression | None, params: list[object]
+) -> list[str]:
+    _, alias, table = scope.entries[0]
+    select = exp.select(_ref(alias, "_id")).from_(_aliased_table(store, scope.base, table, alias))
+    if where is not None:
+        _rewrite_columns(where, scope, set())
+        select = select.where(where.this)
+    _, records = store.query(select.sql(dialect="sqlite"), params, max_rows=None)
+    return [str(r[0]) for r in records]
+
+
+def _update(store: Store, base: Base, tree: exp.Update, params: list[object], user: str) -> Json:
+    if tree.args.get("limit") is not None or tree.args.get("order") is not None:
+        raise gateway_error(400, "LIMIT is not supported in UPDATE statements")
+    scope = _Scope(store, base, tree)
+    table = scope.entries[0][2]
+    values: dict[str, Any] = {}
+    for assignment in tree.expressions:
+        target = assignment.this
+        if not isinstance(assignment, exp.EQ) or not isinstance(target, exp.Column):
+            raise gateway_error(400, "invalid SET clause")
+        _, _, column, _ = scope.resolve(target)
+        value = _constant(assignment.expression, params, "UPDATE SET")
+        if column is not None:
+            values[column["name"]] = value
+    ids = _matching_ids(store, scope, tree.args.get("where"), params)
+    store.update_rows(base, table, [(row_id, values) for row_id in ids], user=user)
+    return _envelope([], [], False)
+
+
+def _delete(store: Store, base: Base, tree: exp.Delete, params: list[object]) -> Json:
+    scope = _Scope(store, base, tree)
+    ids = _matching_ids(store, scope, tree.args.get("where"), params)
+    store.delete_rows(base, scope.entries[0][2], ids)
+    return _envelope([], [], False)
+
+
+def _insert(store: Store, base: Base, tree: exp.Insert, params: list[object], user: str) -> Json:
+    schema = tree.this
+    if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):
+        raise gateway_error(400, "INSERT needs a column list: INSERT INTO T (col, ...) VALUES ...")
+    table_name = schema.this.name
+    table = next((t for t in base.tables if t["name"] == table_name), None)
+    if table is None:
+        raise gateway_error(400, f"no such table: {table_name}")
+    names = [identifier.name for identifier in schema.expressions]
+    for name in names:
+        if store.find_column(table, name) is None:
+            raise gateway_error(400, f"no such column: {name}")
+    values = tree.expression
+    if not isinstance(values, exp.Values):
+        raise gateway_error(400, "INSERT supports VALUES only")
+    rows: list[dict[str, Any]] = []
+    for row in values.expressions:
+        cells = row.expressions if isinstance(row, exp.Tuple) else [row]
+        if len(cells) != len(names):
+            raise gateway_error(400, "column count does not match value count")
+        rows.append(
+            {
+                name: _constant(cell, params, "INSERT VALUES")
+                for name, cell in zip(names, cells, strict=True)
+            }
+        )
+    store.append_rows(base, table, rows, user=user, archived=True)
+    return _envelope([], [], False)
+
+
+def run_sql(
+    store: Store,
+    base: Base,
+    sql: str,
+    parameters: Sequence[object] | None,
+    *,
+    convert_keys: bool,
+    user: str,
+) -> Json:
+    """Execute one SeaTable SQL statement and return the gateway's response body."""
+    params = list(parameters or [])
+    _check_restrictions(sql, params)
+    tree = _parse(sql)
+    try:
+        if isinstance(tree, exp.Select):
+            return _select(store, base, tree, params, keys=not convert_keys)
+        if isinstance(tree, exp.Update):
+            return _update(store, base, tree, params, user)
+        if isinstance(tree, exp.Delete):
+            return _delete(store, base, tree, params)
+        if isinstance(tree, exp.Insert):
+            return _insert(store, base, tree, params, user)
+    except sqlite3.Error as exc:  # SQLite's own complaints become SeaTable-style 400s
+        raise gateway_error(400, str(exc)) from exc
+    raise gateway_error(400, "only SELECT, INSERT, UPDATE and DELETE are supported")
