@@ -1,0 +1,92 @@
+"""Command line: ``python -m seatable_async.testing --port 8000 --api-token T``.
+
+Runs one emulator on a socket until Ctrl-C, printing one line per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from ._app import RequestRecord
+from ._emulator import Emulator
+
+__all__ = ["build_parser", "emulator_from_args", "format_record", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's options; each maps onto an :class:`Emulator` argument."""
+    parser = argparse.ArgumentParser(
+        prog="python -m seatable_async.testing", description="Run a local SeaTable emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--api-token", default="test-api-token")
+    parser.add_argument("--username", help="enables the account-token flows")
+    parser.add_argument("--password")
+    parser.add_argument("--rate-limit", type=int, help="calls per base per minute")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="0..1")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--db", help="SQLite file (default: in memory)")
+    parser.add_argument("--token-lifetime", type=float, default=3 * 24 * 3600.0, help="seconds")
+    parser.add_argument("--base-name", default="Test Base")
+    return parser
+
+
+def format_record(record: RequestRecord) -> str:
+    """One log line: method, path, status, duration and the injected fault."""
+    query = f"?{record.query}" if record.query else ""
+    fault = f" [fault {record.fault}]" if record.fault else ""
+    millis = record.duration * 1000
+    return f"{record.method} {record.path}{query} -> {record.status} {millis:.1f}ms{fault}"
+
+
+def emulator_from_args(args: argparse.Namespace) -> Emulator:
+    """Build the emulator the parsed options describe."""
+    return Emulator(
+        api_token=args.api_token,
+        username=args.username,
+        password=args.password,
+        rate_limit=args.rate_limit,
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        db_path=args.db,
+        token_lifetime=args.token_lifetime,
+        base_name=args.base_name,
+        on_request=lambda record: print(format_record(record), flush=True),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until interrupted; uvicorn handles SIGINT/SIGTERM and shuts down cleanly."""
+    args = build_parser().parse_args(argv)
+    emulator = emulator_from_args(args)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+        port = sock.getsockname()[1]
+        print(
+            f"SeaTable emulator on http://{args.host}:{port}  api token {args.api_token!r}  "
+            f"base {emulator.base_uuid}",
+            flush=True,
+        )
+        config = uvicorn.Config(emulator.app, log_level="warning", access_log=False)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled after shutdown
+            pass
+        finally:
+            emulator.close()
+    print("SeaTable emulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
