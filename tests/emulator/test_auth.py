@@ -144,9 +144,10 @@ async def test_account_flow_login_workspaces_and_base_token(emulator: Emulator) 
             params={"table_name": "Contacts"},
             headers={"Authorization": f"Bearer {access.json()['access_token']}"},
         )
-    assert login.status_code == 200 and len(token) == 40
+    assert login.status_code == 200
+    assert len(token) == 40
     assert info.json()["email"] == emulator.user_id
-    personal = [w for w in spaces.json()["workspace_list"] if w["type"] == "personal"][0]
+    personal = next(w for w in spaces.json()["workspace_list"] if w["type"] == "personal")
     assert [b["name"] for b in personal["table_list"]] == ["Test Base"]
     assert set(access.json()) == {"access_token", "dtable_uuid"}
     assert rows.status_code == 200
@@ -252,9 +253,11 @@ async def test_api_token_management_and_read_only_tokens(emulator: Emulator) -> 
         )
         removed = await client.delete(f"{path}reader/", headers=auth)
         after = await client.get(APP_ACCESS, headers={"Authorization": f"Token {reader}"})
-    assert created.status_code == 201 and len(reader) == 40
+    assert created.status_code == 201
+    assert len(reader) == 40
     assert "reader" in [t["app_name"] for t in listed.json()["api_tokens"]]
     assert read.status_code == 200
-    assert write.status_code == 403 and sql_write.status_code == 403
+    assert write.status_code == 403
+    assert sql_write.status_code == 403
     assert removed.json() == {"success": True}
     assert after.status_code == 403
