@@ -1,0 +1,242 @@
+"""Rows endpoints: shapes, system fields, limits, views and value formats."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from seatable_async.testing import Emulator
+
+from .conftest import gateway_for
+
+pytestmark = pytest.mark.anyio
+
+SYSTEM_FIELDS = {
+    "_id",
+    "_ctime",
+    "_mtime",
+    "_creator",
+    "_last_modifier",
+    "_locked",
+    "_locked_by",
+    "_archived",
+}
+ROW_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
+
+
+async def test_append_returns_ids_and_first_row_keyed_by_column_keys(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "POST",
+            "/rows/",
+            json={"table_name": "Contacts", "rows": [{"Name": "Ann", "Age": 30}, {"Name": "Bob"}]},
+        )
+    body = response.json()
+    assert response.status_code == 200
+    assert body["inserted_row_count"] == 2
+    assert all(ROW_ID.match(r["_id"]) for r in body["row_ids"])
+    assert body["first_row"]["0000"] == "Ann"
+    assert "Name" not in body["first_row"]
+    assert body["first_row"]["_id"] == body["row_ids"][0]["_id"]
+
+
+async def test_list_rows_renders_every_column_and_system_field(emulator: Emulator) -> None:
+    emulator.append_rows("Contacts", [{"Name": "Ann", "Birthday": "2030-06-20"}])
+    async with gateway_for(emulator) as gw:
+        names = await gw.request(
+            "GET", "/rows/", params={"table_name": "Contacts", "convert_keys": "true"}
+        )
+        keys = await gw.request("GET", "/rows/", params={"table_name": "Contacts"})
+    row = names.json()["rows"][0]
+    assert set(row) >= SYSTEM_FIELDS
+    assert row["Age"] is None and row["Tags"] is None
+    assert row["Birthday"] == "2030-06-20T00:00:00+00:00"
+    assert ISO_WITH_OFFSET.match(row["_ctime"])
+    assert row["_creator"] == emulator.user_id
+    assert row["_archived"] is False and row["_locked"] is None
+    assert keys.json()["rows"][0]["0000"] == "Ann"
+
+
+async def test_paging_with_start_and_limit(emulator: Emulator) -> None:
+    emulator.append_rows("Contacts", [{"Name": f"n{i}"} for i in range(25)])
+    async with gateway_for(emulator) as gw:
+        pages = [
+            await gw.request(
+                "GET",
+                "/rows/",
+                params={"table_name": "Contacts", "start": start, "limit": 10, "convert_keys": 1},
+            )
+            for start in (0, 10, 20)
+        ]
+    names = [r["Name"] for page in pages for r in page.json()["rows"]]
+    assert names == [f"n{i}" for i in range(25)]
+    assert len(pages[-1].json()["rows"]) == 5
+
+
+@pytest.mark.parametrize("limit", [0, 1001, -5])
+async def test_list_limit_outside_1_to_1000_is_rejected(emulator: Emulator, limit: int) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "GET", "/rows/", params={"table_name": "Contacts", "limit": limit}
+        )
+    assert response.status_code == 400
+    assert "error_message" in response.json()
+
+
+async def test_write_limits(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        append = await gw.request(
+            "POST", "/rows/", json={"table_name": "Contacts", "rows": [{}] * 1001}
+        )
+        update = await gw.request(
+            "PUT",
+            "/rows/",
+            json={"table_name": "Contacts", "updates": [{"row_id": "x", "row": {}}] * 1001},
+        )
+        delete = await gw.request(
+            "DELETE", "/rows/", json={"table_name": "Contacts", "row_ids": ["x"] * 10_001}
+        )
+        delete_ok = await gw.request(
+            "DELETE", "/rows/", json={"table_name": "Contacts", "row_ids": ["x"] * 10_000}
+        )
+    for response in (append, update, delete):
+        assert response.status_code == 400
+        assert "error_message" in response.json()
+    assert delete_ok.json() == {"success": True}
+    assert emulator.rows("Contacts") == []
+
+
+async def test_update_get_and_delete(emulator: Emulator) -> None:
+    (row_id,) = emulator.append_rows("Contacts", [{"Name": "Ann", "Age": 1}])
+    async with gateway_for(emulator) as gw:
+        updated = await gw.request(
+            "PUT",
+            "/rows/",
+            json={"table_name": "Contacts", "updates": [{"row_id": row_id, "row": {"Age": 2}}]},
+        )
+        got = await gw.request(
+            "GET", f"/rows/{row_id}/", params={"table_name": "Contacts", "convert_keys": "true"}
+        )
+        deleted = await gw.request(
+            "DELETE", "/rows/", json={"table_name": "Contacts", "row_ids": [row_id]}
+        )
+        missing = await gw.request("GET", f"/rows/{row_id}/", params={"table_name": "Contacts"})
+    assert updated.json() == {"success": True}
+    assert got.json()["Age"] == 2 and got.json()["Name"] == "Ann"
+    assert deleted.json() == {"success": True}
+    assert missing.status_code == 404
+    assert missing.json() == {"error_message": "row _id not exits"}
+
+
+async def test_paths_work_with_and_without_trailing_slash(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        with_slash = await gw.request("GET", "/rows/", params={"table_name": "Contacts"})
+        without = await gw.request("GET", "/rows", params={"table_name": "Contacts"})
+        sql = await gw.request("POST", "/sql", json={"sql": "SELECT * FROM Contacts"})
+    assert with_slash.status_code == without.status_code == sql.status_code == 200
+
+
+async def test_every_gateway_response_carries_rate_limit_headers(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        ok = await gw.request("GET", "/metadata/")
+        error = await gw.request("GET", "/rows/", params={"table_name": "Nope"})
+    for response in (ok, error):
+        assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= set(
+            response.headers
+        )
+    assert error.status_code == 404
+
+
+async def test_value_formats(emulator: Emulator) -> None:
+    emulator.append_rows(
+        "Contacts",
+        [
+            {
+                "Done": 1,
+                "Birthday": "2030/06/20 23:55",
+                "Tags": ["new", "hot"],
+                "Status": "open",
+                "Unknown": "ignored",
+                "Age": "42",
+            },
+            {"Done": True, "Birthday": "not a date"},
+        ],
+    )
+    first, second = emulator.rows("Contacts")
+    assert first["Done"] is False  # SeaTable stores false for the integer 1 (API_ISSUES #1)
+    assert second["Done"] is True
+    assert first["Birthday"] == "2030-06-20T00:00:00+00:00"  # date-only column drops the time
+    assert second["Birthday"] is None
+    assert first["Tags"] == ["new", "hot"] and first["Status"] == "open"
+    assert first["Age"] == 42
+    assert "Unknown" not in first
+    metadata = emulator.base.metadata["tables"][-1]["columns"]
+    options = {c["name"]: [o["name"] for o in c["data"]["options"]] for c in metadata if c["data"]}
+    assert options == {"Tags": ["new", "hot"], "Status": ["open"]}
+
+
+async def test_views_hide_columns_filter_and_sort(emulator: Emulator) -> None:
+    emulator.append_rows(
+        "Contacts", [{"Name": "b", "Age": 5}, {"Name": "a", "Age": 50}, {"Name": "c", "Age": 20}]
+    )
+    columns = {c["name"]: c["key"] for c in emulator.base.metadata["tables"][-1]["columns"]}
+    async with gateway_for(emulator) as gw:
+        created = await gw.request(
+            "POST", "/views/", params={"table_name": "Contacts"}, json={"name": "Adults"}
+        )
+        duplicate = await gw.request(
+            "POST", "/views/", params={"table_name": "Contacts"}, json={"name": "Adults"}
+        )
+        await gw.request(
+            "PUT",
+            "/views/Adults/",
+            params={"table_name": "Contacts"},
+            json={
+                "hidden_columns": [columns["Tags"]],
+                "filters": [
+                    {"column_key": columns["Age"], "filter_predicate": "greater", "filter_term": 10}
+                ],
+                "sorts": [{"column_key": columns["Name"], "sort_type": "up"}],
+            },
+        )
+        rows = await gw.request(
+            "GET",
+            "/rows/",
+            params={"table_name": "Contacts", "view_name": "Adults", "convert_keys": "true"},
+        )
+        listed = await gw.request(
+            "GET", "/columns/", params={"table_name": "Contacts", "view_name": "Adults"}
+        )
+        views = await gw.request("GET", "/views/", params={"table_name": "Contacts"})
+        deleted = await gw.request("DELETE", "/views/Adults/", params={"table_name": "Contacts"})
+        last = await gw.request("DELETE", "/views/Default View/", params={"table_name": "Contacts"})
+    assert created.json()["name"] == "Adults"
+    assert (duplicate.status_code, duplicate.json()) == (400, {"error_msg": "params invalid"})
+    assert [r["Name"] for r in rows.json()["rows"]] == ["a", "c"]
+    assert "Tags" not in rows.json()["rows"][0]
+    assert "Tags" not in [c["name"] for c in listed.json()["columns"]]
+    assert [v["name"] for v in views.json()["views"]] == ["Default View", "Adults"]
+    assert deleted.json() == {"success": True}
+    assert last.status_code == 400
+
+
+async def test_lock_and_unlock_rows(emulator: Emulator) -> None:
+    (row_id,) = emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    async with gateway_for(emulator) as gw:
+        body = {"table_name": "Contacts", "row_ids": [row_id]}
+        await gw.request("PUT", "/lock-rows/", json=body)
+        locked = emulator.rows("Contacts")[0]
+        await gw.request("PUT", "/unlock-rows/", json=body)
+    assert locked["_locked"] is True and locked["_locked_by"] == emulator.user_id
+    assert emulator.rows("Contacts")[0]["_locked"] is None
+
+
+async def test_unknown_table_and_bad_body(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        unknown = await gw.request("POST", "/rows/", json={"table_name": "Nope", "rows": [{}]})
+        not_json = await gw.request("POST", "/rows/", content=b"{oops")
+    assert unknown.status_code == 404
+    assert not_json.status_code == 400
+    assert "error_message" in not_json.json()

@@ -1,0 +1,147 @@
+"""The sql/ endpoint: translation, parameters, SeaTable's refusals and consistency."""
+
+from __future__ import annotations
+
+import pytest
+
+from seatable_async.testing import Emulator
+
+from .conftest import gateway_for
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def people(emulator: Emulator) -> Emulator:
+    emulator.append_rows(
+        "Contacts",
+        [
+            {"Name": "Ann", "Age": 30, "Done": True},
+            {"Name": "Bob", "Age": 17},
+            {"Name": "Cy", "Age": 45, "Done": False},
+        ],
+    )
+    return emulator
+
+
+async def test_select_with_parameters_has_the_6_0_10_envelope(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        response = await gw.sql(
+            "SELECT Name, Age FROM Contacts WHERE Age >= ? ORDER BY Age DESC",
+            18,
+            convert_keys=True,
+        )
+    body = response.json()
+    assert set(body) == {"metadata", "results", "success", "error_message", "is_join_stmt"}
+    assert body["success"] is True and body["error_message"] == ""
+    assert body["is_join_stmt"] is False
+    assert body["results"] == [{"Name": "Cy", "Age": 45}, {"Name": "Ann", "Age": 30}]
+    assert [m["name"] for m in body["metadata"]] == ["Name", "Age"]
+
+
+async def test_convert_keys_false_returns_column_keys(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        response = await gw.sql("SELECT Name FROM Contacts LIMIT 1", convert_keys=False)
+    assert response.json()["results"] == [{"0000": "Ann"}]
+
+
+async def test_parameters_are_bound_not_pasted(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        injected = await gw.sql("SELECT Name FROM Contacts WHERE Name = ?", "x' OR '1'='1")
+        quoted = await gw.sql("SELECT Name FROM Contacts WHERE Name = ?", "Bob")
+    assert injected.json()["results"] == []
+    assert quoted.json()["results"] == [{"Name": "Bob"}]
+
+
+async def test_parameter_count_must_match(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        response = await gw.sql("SELECT * FROM Contacts WHERE Age > ? AND Age < ?", 1)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM Contacts JOIN Table1 ON Contacts.Name = Table1.Name",
+        "SELECT * FROM Contacts LEFT JOIN Table1 ON Contacts.Name = Table1.Name",
+        "SELECT Name FROM Contacts UNION SELECT Name FROM Table1",
+        "SELECT * FROM Contacts WHERE Name IN (SELECT Name FROM Table1)",
+        "UPDATE Contacts SET Age = Age + 1",
+        "UPDATE Contacts SET Name = UPPER('x')",
+        "INSERT INTO Contacts (Name) VALUES (CONCAT('a', 'b'))",
+        "UPDATE Contacts SET Age = 1 LIMIT 1",
+        "SELEC * FROM Contacts",
+        "SELECT * FROM Contacts; SELECT * FROM Table1",
+    ],
+)
+async def test_seatable_refusals(people: Emulator, sql: str) -> None:
+    async with gateway_for(people) as gw:
+        response = await gw.sql(sql)
+    assert response.status_code == 400
+    assert isinstance(response.json()["error_message"], str)
+    assert len(people.rows("Contacts")) == 3
+
+
+async def test_unknown_table_and_column(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        table = await gw.sql("SELECT * FROM nonexistent_table")
+        column = await gw.sql("SELECT Nope FROM Contacts")
+    assert (table.status_code, table.json()) == (
+        400,
+        {"error_message": "no such table: nonexistent_table"},
+    )
+    assert column.status_code == 400
+
+
+async def test_default_limit_100_and_maximum_10000(emulator: Emulator) -> None:
+    emulator.append_rows("Contacts", [{"Age": i} for i in range(10_050)])
+    async with gateway_for(emulator) as gw:
+        default = await gw.sql("SELECT Age FROM Contacts")
+        capped = await gw.sql("SELECT Age FROM Contacts LIMIT 20000")
+        paged = await gw.sql("SELECT Age FROM Contacts ORDER BY Age LIMIT 5 OFFSET 10")
+    assert len(default.json()["results"]) == 100
+    assert len(capped.json()["results"]) == 10_000
+    assert [r["Age"] for r in paged.json()["results"]] == [10, 11, 12, 13, 14]
+
+
+async def test_writes_through_sql_are_seen_by_rows_endpoints(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        inserted = await gw.sql(
+            "INSERT INTO Contacts (Name, Age, Tags) VALUES (?, ?, ('a', 'b')), ('Eve', -3, NULL)",
+            "Dan",
+            9,
+        )
+        updated = await gw.sql("UPDATE Contacts SET Age = ?, Done = true WHERE Name = ?", 18, "Bob")
+        deleted = await gw.sql("DELETE FROM Contacts WHERE Age < 0")
+        rows = await gw.request(
+            "GET", "/rows/", params={"table_name": "Contacts", "convert_keys": "true"}
+        )
+    assert inserted.json()["success"] and updated.json()["success"] and deleted.json()["success"]
+    by_name = {r["Name"]: r for r in rows.json()["rows"]}
+    assert set(by_name) == {"Ann", "Bob", "Cy", "Dan"}
+    assert by_name["Bob"]["Age"] == 18 and by_name["Bob"]["Done"] is True
+    assert by_name["Dan"]["Tags"] == ["a", "b"]
+    assert by_name["Dan"]["_archived"] is True  # SQL INSERT goes to the big-data backend
+    assert by_name["Bob"]["_mtime"] >= by_name["Bob"]["_ctime"]
+
+
+async def test_select_star_system_fields_aggregates_and_aliases(people: Emulator) -> None:
+    async with gateway_for(people) as gw:
+        star = await gw.sql("SELECT * FROM Contacts WHERE Done = true")
+        grouped = await gw.sql(
+            "SELECT COUNT(*) AS n, Done FROM Contacts GROUP BY Done ORDER BY n DESC, Done"
+        )
+        system = await gw.sql("SELECT _id, `Name` FROM `Contacts` WHERE _archived = false")
+    (row,) = star.json()["results"]
+    assert row["Name"] == "Ann" and row["Done"] is True and row["_archived"] is False
+    assert len(row["_id"]) == 22
+    assert [r["n"] for r in grouped.json()["results"]] == [1, 1, 1]
+    assert len(system.json()["results"]) == 3
+
+
+async def test_implicit_join_is_supported(people: Emulator) -> None:
+    people.append_rows("Table1", [{"Name": "Ann"}])
+    async with gateway_for(people) as gw:
+        response = await gw.sql("SELECT c.Age FROM Contacts c, Table1 t WHERE c.Name = t.Name")
+    assert response.json()["results"] == [{"Age": 30}]
+    assert response.json()["is_join_stmt"] is True
