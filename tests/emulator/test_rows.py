@@ -51,11 +51,13 @@ async def test_list_rows_renders_every_column_and_system_field(emulator: Emulato
         keys = await gw.request("GET", "/rows/", params={"table_name": "Contacts"})
     row = names.json()["rows"][0]
     assert set(row) >= SYSTEM_FIELDS
-    assert row["Age"] is None and row["Tags"] is None
+    assert row["Age"] is None
+    assert row["Tags"] is None
     assert row["Birthday"] == "2030-06-20T00:00:00+00:00"
     assert ISO_WITH_OFFSET.match(row["_ctime"])
     assert row["_creator"] == emulator.user_id
-    assert row["_archived"] is False and row["_locked"] is None
+    assert row["_archived"] is False
+    assert row["_locked"] is None
     assert keys.json()["rows"][0]["0000"] == "Ann"
 
 
@@ -124,7 +126,8 @@ async def test_update_get_and_delete(emulator: Emulator) -> None:
         )
         missing = await gw.request("GET", f"/rows/{row_id}/", params={"table_name": "Contacts"})
     assert updated.json() == {"success": True}
-    assert got.json()["Age"] == 2 and got.json()["Name"] == "Ann"
+    assert got.json()["Age"] == 2
+    assert got.json()["Name"] == "Ann"
     assert deleted.json() == {"success": True}
     assert missing.status_code == 404
     assert missing.json() == {"error_message": "row _id not exits"}
@@ -169,7 +172,8 @@ async def test_value_formats(emulator: Emulator) -> None:
     assert second["Done"] is True
     assert first["Birthday"] == "2030-06-20T00:00:00+00:00"  # date-only column drops the time
     assert second["Birthday"] is None
-    assert first["Tags"] == ["new", "hot"] and first["Status"] == "open"
+    assert first["Tags"] == ["new", "hot"]
+    assert first["Status"] == "open"
     assert first["Age"] == 42
     assert "Unknown" not in first
     metadata = emulator.base.metadata["tables"][-1]["columns"]
@@ -229,7 +233,8 @@ async def test_lock_and_unlock_rows(emulator: Emulator) -> None:
         await gw.request("PUT", "/lock-rows/", json=body)
         locked = emulator.rows("Contacts")[0]
         await gw.request("PUT", "/unlock-rows/", json=body)
-    assert locked["_locked"] is True and locked["_locked_by"] == emulator.user_id
+    assert locked["_locked"] is True
+    assert locked["_locked_by"] == emulator.user_id
     assert emulator.rows("Contacts")[0]["_locked"] is None
 
 

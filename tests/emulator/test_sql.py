@@ -33,7 +33,8 @@ async def test_select_with_parameters_has_the_6_0_10_envelope(people: Emulator) 
         )
     body = response.json()
     assert set(body) == {"metadata", "results", "success", "error_message", "is_join_stmt"}
-    assert body["success"] is True and body["error_message"] == ""
+    assert body["success"] is True
+    assert body["error_message"] == ""
     assert body["is_join_stmt"] is False
     assert body["results"] == [{"Name": "Cy", "Age": 45}, {"Name": "Ann", "Age": 30}]
     assert [m["name"] for m in body["metadata"]] == ["Name", "Age"]
@@ -116,10 +117,13 @@ async def test_writes_through_sql_are_seen_by_rows_endpoints(people: Emulator) -
         rows = await gw.request(
             "GET", "/rows/", params={"table_name": "Contacts", "convert_keys": "true"}
         )
-    assert inserted.json()["success"] and updated.json()["success"] and deleted.json()["success"]
+    assert inserted.json()["success"]
+    assert updated.json()["success"]
+    assert deleted.json()["success"]
     by_name = {r["Name"]: r for r in rows.json()["rows"]}
     assert set(by_name) == {"Ann", "Bob", "Cy", "Dan"}
-    assert by_name["Bob"]["Age"] == 18 and by_name["Bob"]["Done"] is True
+    assert by_name["Bob"]["Age"] == 18
+    assert by_name["Bob"]["Done"] is True
     assert by_name["Dan"]["Tags"] == ["a", "b"]
     assert by_name["Dan"]["_archived"] is True  # SQL INSERT goes to the big-data backend
     assert by_name["Bob"]["_mtime"] >= by_name["Bob"]["_ctime"]
@@ -133,7 +137,9 @@ async def test_select_star_system_fields_aggregates_and_aliases(people: Emulator
         )
         system = await gw.sql("SELECT _id, `Name` FROM `Contacts` WHERE _archived = false")
     (row,) = star.json()["results"]
-    assert row["Name"] == "Ann" and row["Done"] is True and row["_archived"] is False
+    assert row["Name"] == "Ann"
+    assert row["Done"] is True
+    assert row["_archived"] is False
     assert len(row["_id"]) == 22
     assert [r["n"] for r in grouped.json()["results"]] == [1, 1, 1]
     assert len(system.json()["results"]) == 3
