@@ -164,21 +164,22 @@ def _decode_null(stored: object, column: Column) -> Any:
 
 @dataclass(frozen=True)
 class CellType:
-    """How one column type is stored (SQLite affinity), written and read.
+    """How one column type is written (JSON → SQLite value) and read back.
 
+    Columns are created without a declared SQLite type, so values keep the exact storage
+    class ``encode`` gives them (no affinity coercion when a column changes type).
     ``writable`` is False for types the rows endpoints silently ignore on write.
     ``system_field`` names the row field a derived type (creator, ctime, ...) displays.
     """
 
-    affinity: str
     encode: Encoder
     decode: Decoder
     writable: bool = True
     system_field: str | None = None
 
 
-_TEXT = CellType("TEXT", _encode_text, _decode_plain)
-_READ_ONLY = CellType("TEXT", _encode_text, _decode_null, writable=False)
+_TEXT = CellType(_encode_text, _decode_plain)
+_READ_ONLY = CellType(_encode_text, _decode_null, writable=False)
 
 CELL_TYPES: dict[str, CellType] = {
     "text": _TEXT,
@@ -187,26 +188,26 @@ CELL_TYPES: dict[str, CellType] = {
     "url": _TEXT,
     "single-select": _TEXT,
     "auto-number": _TEXT,
-    "number": CellType("NUMERIC", _encode_number, _decode_plain),
-    "rate": CellType("INTEGER", _encode_integer, _decode_plain),
-    "duration": CellType("INTEGER", _encode_duration, _decode_plain),
-    "department-single-select": CellType("INTEGER", _encode_integer, _decode_plain),
-    "checkbox": CellType("INTEGER", _encode_checkbox, _decode_checkbox),
-    "date": CellType("TEXT", _encode_date, _decode_date),
-    "multiple-select": CellType("TEXT", _encode_list, _decode_json),
-    "collaborator": CellType("TEXT", _encode_list, _decode_json),
-    "image": CellType("TEXT", _encode_list, _decode_json),
-    "file": CellType("TEXT", _encode_list, _decode_json),
-    "geolocation": CellType("TEXT", _encode_object, _decode_json),
-    "digital-sign": CellType("TEXT", _encode_object, _decode_json),
+    "number": CellType(_encode_number, _decode_plain),
+    "rate": CellType(_encode_integer, _decode_plain),
+    "duration": CellType(_encode_duration, _decode_plain),
+    "department-single-select": CellType(_encode_integer, _decode_plain),
+    "checkbox": CellType(_encode_checkbox, _decode_checkbox),
+    "date": CellType(_encode_date, _decode_date),
+    "multiple-select": CellType(_encode_list, _decode_json),
+    "collaborator": CellType(_encode_list, _decode_json),
+    "image": CellType(_encode_list, _decode_json),
+    "file": CellType(_encode_list, _decode_json),
+    "geolocation": CellType(_encode_object, _decode_json),
+    "digital-sign": CellType(_encode_object, _decode_json),
     "link": _READ_ONLY,
     "link-formula": _READ_ONLY,
     "formula": _READ_ONLY,
     "button": _READ_ONLY,
-    "creator": CellType("TEXT", _encode_text, _decode_plain, False, "_creator"),
-    "last-modifier": CellType("TEXT", _encode_text, _decode_plain, False, "_last_modifier"),
-    "ctime": CellType("TEXT", _encode_text, _decode_plain, False, "_ctime"),
-    "mtime": CellType("TEXT", _encode_text, _decode_plain, False, "_mtime"),
+    "creator": CellType(_encode_text, _decode_plain, False, "_creator"),
+    "last-modifier": CellType(_encode_text, _decode_plain, False, "_last_modifier"),
+    "ctime": CellType(_encode_text, _decode_plain, False, "_ctime"),
+    "mtime": CellType(_encode_text, _decode_plain, False, "_mtime"),
 }
 
 

@@ -481,10 +481,9 @@ class Store:
             anchor_column = self.column(table, anchor)
             position = table["columns"].index(anchor_column) + 1
         with self.transaction() as db:
-            affinity = CELL_TYPES[column_type].affinity
             db.execute(
                 f"ALTER TABLE {self.sqlite_table(base, table)} "
-                f"ADD COLUMN {quote_ident(column_storage(column))} {affinity}"
+                f"ADD COLUMN {quote_ident(column_storage(column))}"
             )
             table["columns"].insert(position, column)
             if column_type == "link" and link_data is None:

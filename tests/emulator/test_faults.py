@@ -1,0 +1,156 @@
+"""Scripted and random faults, the rate limit, latency and the request log."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from seatable_async.testing import Emulator, FaultPlan
+
+from .conftest import FakeClock, client_for, gateway_for
+
+pytestmark = pytest.mark.anyio
+
+ROWS = {"table_name": "Contacts", "rows": [{"Name": "Ann"}]}
+
+
+async def test_scripted_status_answers_count_times_then_recovers(emulator: Emulator) -> None:
+    emulator.faults.script("/rows/", 503, count=2, method="GET")
+    async with gateway_for(emulator) as gw:
+        statuses = [
+            (await gw.request("GET", "/rows/", params={"table_name": "Contacts"})).status_code
+            for _ in range(3)
+        ]
+        metadata = await gw.request("GET", "/metadata/")
+        failed = emulator.faults.script("/metadata/", 500)
+        error = await gw.request("GET", "/metadata/")
+    assert statuses == [503, 503, 200]
+    assert metadata.status_code == 200
+    assert error.json() == {"error_message": "Internal Server Error"}
+    assert failed.remaining == 0
+    assert emulator.faults.pending == []
+
+
+async def test_429_has_no_body_and_custom_headers(emulator: Emulator) -> None:
+    emulator.faults.script("app-access-token", 429, headers={"Retry-After": "3"})
+    async with client_for(emulator) as client:
+        response = await client.get(
+            "/api/v2.1/dtable/app-access-token/", headers={"Authorization": "Token test-api-token"}
+        )
+    assert response.status_code == 429
+    assert response.content == b""
+    assert response.headers["retry-after"] == "3"
+
+
+async def test_web_5xx_bodies_use_error_msg(emulator: Emulator) -> None:
+    emulator.faults.script("app-access-token", 502)
+    async with client_for(emulator) as client:
+        response = await client.get("/api/v2.1/dtable/app-access-token/")
+    assert response.status_code == 502
+    assert response.json() == {"error_msg": "Bad Gateway"}
+
+
+async def test_apply_write_performs_the_write_then_fails(emulator: Emulator) -> None:
+    emulator.faults.script("/rows/", 502, method="POST", apply_write=True)
+    async with gateway_for(emulator) as gw:
+        failed = await gw.request("POST", "/rows/", json=ROWS)
+    assert failed.status_code == 502
+    assert [r["Name"] for r in emulator.rows("Contacts")] == ["Ann"]
+
+
+async def test_status_fault_without_apply_write_does_not_write(emulator: Emulator) -> None:
+    emulator.faults.script("/rows/", 503, method="POST")
+    async with gateway_for(emulator) as gw:
+        failed = await gw.request("POST", "/rows/", json=ROWS)
+    assert failed.status_code == 503
+    assert emulator.rows("Contacts") == []
+
+
+@pytest.mark.parametrize("apply_write", [False, True])
+async def test_reset_drops_the_connection(emulator: Emulator, apply_write: bool) -> None:
+    emulator.faults.script("/rows/", kind="reset", method="POST", apply_write=apply_write)
+    async with gateway_for(emulator) as gw:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await gw.request("POST", "/rows/", json=ROWS)
+    assert len(emulator.rows("Contacts")) == int(apply_write)
+    record = emulator.request_log[-1]
+    assert (record.status, record.fault) == (200, "reset")
+
+
+async def test_delay_fault_answers_normally_after_sleeping(emulator: Emulator) -> None:
+    emulator.faults.script("/metadata/", kind="delay", delay=0.001)
+    async with gateway_for(emulator) as gw:
+        response = await gw.request("GET", "/metadata/")
+    assert response.status_code == 200
+    assert emulator.request_log[-1].fault == "delay"
+    assert emulator.request_log[-1].duration >= 0.001
+
+
+def test_random_faults_are_deterministic_for_a_seed() -> None:
+    def draw(seed: int) -> list[str | None]:
+        plan = FaultPlan(fault_rate=0.5, seed=seed)
+        return [getattr(plan.next_fault("GET", "/x"), "label", None) for _ in range(50)]
+
+    first = draw(3)
+    assert first == draw(3)
+    assert first != draw(4)
+    assert {label for label in first if label} <= {
+        "429",
+        "500",
+        "502",
+        "503",
+        "504",
+        "reset",
+        "delay",
+    }
+    assert 10 < sum(label is not None for label in first) < 40
+
+
+def test_fault_plan_validates_arguments() -> None:
+    with pytest.raises(ValueError, match="fault_rate"):
+        FaultPlan(fault_rate=1.5)
+    with pytest.raises(ValueError, match="delay"):
+        FaultPlan().script("/x", kind="delay")
+
+
+async def test_rate_limit_per_base_with_sliding_window(clock: FakeClock) -> None:
+    emu = Emulator(rate_limit=3, clock=clock)
+    try:
+        async with gateway_for(emu) as gw:
+            answers = [await gw.request("GET", "/metadata/") for _ in range(4)]
+            clock.advance(61)
+            recovered = await gw.request("GET", "/metadata/")
+    finally:
+        emu.close()
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert answers[0].headers["x-ratelimit-limit"] == "3"
+    assert int(answers[3].headers["x-ratelimit-reset"]) == int(clock.now - 61 + 60)
+    assert answers[3].content == b""
+    assert recovered.status_code == 200
+
+
+async def test_latency_is_added_to_every_request(clock: FakeClock) -> None:
+    emu = Emulator(latency_ms=2, clock=clock)
+    try:
+        async with client_for(emu) as client:
+            await client.get("/api2/ping/")
+    finally:
+        emu.close()
+    assert emu.request_log[-1].duration >= 0.002
+
+
+async def test_request_log_records_method_path_status_and_callback(clock: FakeClock) -> None:
+    seen: list[str] = []
+    emu = Emulator(clock=clock, on_request=lambda record: seen.append(record.path))
+    try:
+        async with client_for(emu) as client:
+            await client.get("/server-info/")
+            await client.get("/api2/ping/", params={"a": "1"})
+    finally:
+        emu.close()
+    first, second = emu.request_log
+    assert (first.method, first.path, first.status) == ("GET", "/server-info/", 200)
+    assert second.query == "a=1"
+    assert first.duration >= 0
+    assert seen == ["/server-info/", "/api2/ping/"]

@@ -1,0 +1,252 @@
+"""Tables, columns, select options and links."""
+
+from __future__ import annotations
+
+import pytest
+
+from seatable_async.testing import Emulator
+
+from .conftest import gateway_for
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_metadata_lists_tables_columns_and_views(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request("GET", "/metadata/")
+    metadata = response.json()["metadata"]
+    assert [t["name"] for t in metadata["tables"]] == ["Table1", "Contacts"]
+    table1 = metadata["tables"][0]
+    assert table1["_id"] == "0000"
+    assert table1["columns"][0] == {
+        "key": "0000",
+        "type": "text",
+        "name": "Name",
+        "editable": True,
+        "width": 200,
+        "resizable": True,
+        "draggable": True,
+        "data": None,
+        "permission_type": "",
+        "permitted_users": [],
+    }
+    assert table1["views"][0]["name"] == "Default View"
+    assert {"version", "format_version", "settings"} <= set(metadata)
+
+
+async def test_table_lifecycle(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        created = await gw.request(
+            "POST",
+            "/tables/",
+            json={
+                "table_name": "Orders",
+                "columns": [
+                    {"column_name": "Title", "column_type": "text"},
+                    {"column_name": "Total", "column_type": "number"},
+                ],
+            },
+        )
+        duplicate = await gw.request("POST", "/tables/", json={"table_name": "Orders"})
+        renamed = await gw.request(
+            "PUT", "/tables/", json={"table_name": "Orders", "new_table_name": "Sales"}
+        )
+        emulator.append_rows("Sales", [{"Title": "t", "Total": 3}])
+        copied = await gw.request(
+            "POST",
+            "/tables/duplicate-table/",
+            json={"table_name": "Sales", "is_duplicate_records": True},
+        )
+        deleted = await gw.request("DELETE", "/tables/", json={"table_name": "Sales"})
+    assert created.status_code == 200
+    assert [c["name"] for c in created.json()["columns"]] == ["Title", "Total"]
+    assert created.json()["rows"] == []
+    assert duplicate.status_code == 400
+    assert renamed.json() == {"success": True}
+    assert copied.json()["name"] == "Sales(copy)"
+    assert emulator.rows("Sales(copy)")[0]["Total"] == 3
+    assert deleted.json() == {"success": True}
+    assert emulator.tables() == ["Table1", "Contacts", "Sales(copy)"]
+
+
+async def test_column_lifecycle_and_error_shapes(emulator: Emulator) -> None:
+    emulator.append_rows("Contacts", [{"Age": 7}])
+    async with gateway_for(emulator) as gw:
+        inserted = await gw.request(
+            "POST",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column_name": "Note",
+                "column_type": "long-text",
+                "anchor_column": "Name",
+            },
+        )
+        duplicate = await gw.request(
+            "POST",
+            "/columns/",
+            json={"table_name": "Contacts", "column_name": "Note", "column_type": "text"},
+        )
+        clash = await gw.request(
+            "PUT",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column": "Note",
+                "op_type": "rename_column",
+                "new_column_name": "Age",
+            },
+        )
+        retyped = await gw.request(
+            "PUT",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column": "Age",
+                "op_type": "modify_column_type",
+                "new_column_type": "text",
+            },
+        )
+        appended = await gw.request(
+            "POST",
+            "/batch-append-columns/",
+            json={
+                "table_name": "Contacts",
+                "columns": [{"column_name": "A", "column_type": "url"}],
+            },
+        )
+        no_formula = await gw.request(
+            "POST",
+            "/batch-append-columns/",
+            json={
+                "table_name": "Contacts",
+                "columns": [{"column_name": "F", "column_type": "formula"}],
+            },
+        )
+        deleted = await gw.request(
+            "DELETE", "/columns/", json={"table_name": "Contacts", "column": "Note"}
+        )
+        primary = await gw.request(
+            "DELETE", "/columns/", json={"table_name": "Contacts", "column": "Name"}
+        )
+        listed = await gw.request("GET", "/columns/", params={"table_name": "Contacts"})
+    names = [c["name"] for c in listed.json()["columns"]]
+    assert inserted.json()["type"] == "long-text"
+    assert (duplicate.status_code, duplicate.json()) == (400, "Column Note exists.")
+    assert clash.status_code == 400
+    assert clash.json() == {
+        "error_type": "column_already_exists",
+        "error_message": "column name already exists",
+    }
+    assert retyped.json()["type"] == "text"
+    assert emulator.rows("Contacts")[0]["Age"] == "7"
+    assert appended.json()["columns"][0]["name"] == "A"
+    assert no_formula.status_code == 400
+    assert deleted.json() == {"success": True}
+    assert primary.status_code == 400
+    assert names[0] == "Name"
+    assert "Note" not in names
+    assert names[-1] == "A"
+
+
+async def test_select_options_add_update_delete(emulator: Emulator) -> None:
+    emulator.append_rows("Contacts", [{"Status": "open", "Tags": ["x", "y"]}])
+    async with gateway_for(emulator) as gw:
+        added = await gw.request(
+            "POST",
+            "/column-options/",
+            json={
+                "table_name": "Contacts",
+                "column": "Status",
+                "options": [{"name": "closed", "color": "#fff", "textColor": "#000"}],
+            },
+        )
+        metadata = (await gw.request("GET", "/metadata/")).json()["metadata"]
+        status = next(c for c in metadata["tables"][1]["columns"] if c["name"] == "Status")
+        open_id = next(o["id"] for o in status["data"]["options"] if o["name"] == "open")
+        updated = await gw.request(
+            "PUT",
+            "/column-options/",
+            json={
+                "table_name": "Contacts",
+                "column": "Status",
+                "options": [{"id": open_id, "name": "reopened"}],
+                "return_options": True,
+            },
+        )
+        removed = await gw.request(
+            "DELETE",
+            "/column-options/",
+            json={"table_name": "Contacts", "column": "Tags", "option_names": ["x"]},
+        )
+    assert added.json() == {"success": True}
+    assert [o["name"] for o in updated.json()["options"]] == ["reopened", "closed"]
+    assert removed.json() == {"success": True}
+    row = emulator.rows("Contacts")[0]
+    assert row["Status"] == "reopened"
+    assert row["Tags"] == ["y"]
+
+
+async def test_links_create_query_replace_delete(emulator: Emulator) -> None:
+    emulator.add_table("Projects", [("Title", "text")])
+    (person,) = emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    first, second = emulator.append_rows("Projects", [{"Title": "P1"}, {"Title": "P2"}])
+    async with gateway_for(emulator) as gw:
+        column = await gw.request(
+            "POST",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column_name": "Projects",
+                "column_type": "link",
+                "column_data": {"table": "Contacts", "other_table": "Projects"},
+            },
+        )
+        link = column.json()["data"]
+        body = {
+            "table_id": link["table_id"],
+            "other_table_id": link["other_table_id"],
+            "link_id": link["link_id"],
+            "other_rows_ids_map": {person: [first, second]},
+        }
+        created = await gw.request("POST", "/links/", json=body)
+        again = await gw.request("POST", "/links/", json=body)
+        queried = await gw.request(
+            "POST",
+            "/query-links/",
+            json={
+                "table_name": "Contacts",
+                "link_column_name": "Projects",
+                "rows": [{"row_id": person, "offset": 1, "limit": 5}],
+            },
+        )
+        replaced = await gw.request(
+            "PUT", "/links/", json={**body, "other_rows_ids_map": {person: [second]}}
+        )
+        rows = await gw.request(
+            "GET", "/rows/", params={"table_name": "Contacts", "convert_keys": "true"}
+        )
+        reverse = emulator.rows("Projects")
+        deleted = await gw.request(
+            "DELETE", "/links/", json={**body, "other_rows_ids_map": {person: [second]}}
+        )
+    assert created.json() == {"success": True}
+    assert again.status_code == 400
+    assert queried.json() == {person: [{"row_id": second, "display_value": "P2"}]}
+    assert replaced.json() == {"success": True}
+    assert rows.json()["rows"][0]["Projects"] == [{"row_id": second, "display_value": "P2"}]
+    mirror = {r["Title"]: r["Contacts"] for r in reverse}
+    assert mirror == {"P1": [], "P2": [{"row_id": person, "display_value": "Ann"}]}
+    assert deleted.json() == {"deleted_links_count": 1, "success": True}
+    assert emulator.rows("Contacts")[0]["Projects"] == []
+
+
+async def test_add_archived_rows_and_collaborators(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        archived = await gw.request(
+            "POST", "/add-archived-rows/", json={"table_name": "Contacts", "rows": [{"Name": "z"}]}
+        )
+        users = await gw.request("GET", "/related-users/")
+    assert archived.json() == {"inserted_row_count": 1}
+    assert emulator.rows("Contacts")[0]["_archived"] is True
+    assert users.json()["user_list"][0]["email"] == emulator.user_id

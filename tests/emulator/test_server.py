@@ -1,0 +1,87 @@
+"""The loopback server (async and sync), persistence, the CLI and the pytest plugin."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from seatable_async.testing import Emulator, serve, serve_in_thread
+from seatable_async.testing.__main__ import build_parser, emulator_from_args, format_record
+from seatable_async.testing.pytest_plugin import SeaTableTestBase
+
+
+@pytest.mark.anyio
+async def test_serve_on_a_real_socket(emulator: Emulator) -> None:
+    async with serve(emulator) as url:
+        assert url.startswith("http://127.0.0.1:")
+        async with httpx.AsyncClient(base_url=url) as client:
+            token = await client.get(
+                "/api/v2.1/dtable/app-access-token/",
+                headers={"Authorization": "Token test-api-token"},
+            )
+            rows = await client.get(
+                f"/api-gateway/api/v2/dtables/{emulator.base_uuid}/rows/",
+                params={"table_name": "Contacts"},
+                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            )
+            emulator.faults.script("/rows/", kind="reset")
+            with pytest.raises(httpx.TransportError):
+                await client.get(
+                    f"/api-gateway/api/v2/dtables/{emulator.base_uuid}/rows/",
+                    params={"table_name": "Contacts"},
+                )
+    assert token.json()["dtable_server"] == f"{url}/api-gateway/"
+    assert rows.status_code == 200
+    assert rows.headers["x-ratelimit-limit"]
+    assert not [t for t in threading.enumerate() if t.name == "seatable-emulator"]
+
+
+def test_serve_in_thread_for_sync_callers(emulator: Emulator) -> None:
+    with serve_in_thread(emulator) as url, httpx.Client(base_url=url) as client:
+        assert client.get("/api2/ping/").json() == "pong"
+        assert client.get("/api-gateway/api/v2/ping").json() == {"ret": "pong"}
+    with pytest.raises(httpx.ConnectError), httpx.Client(base_url=url) as client:
+        client.get("/api2/ping/")
+
+
+def test_state_persists_in_a_db_file(tmp_path: Path) -> None:
+    db = str(tmp_path / "emulator.sqlite")
+    with Emulator(db_path=db) as first:
+        first.add_table("Notes", [("Text", "text")])
+        first.append_rows("Notes", [{"Text": "kept"}])
+        base_uuid = first.base_uuid
+    with Emulator(db_path=db) as second:
+        assert second.base_uuid == base_uuid
+        assert [r["Text"] for r in second.rows("Notes")] == ["kept"]
+
+
+def test_cli_options_map_onto_the_emulator() -> None:
+    args = build_parser().parse_args(
+        ["--port", "0", "--api-token", "T", "--rate-limit", "5", "--token-lifetime", "60"]
+    )
+    with emulator_from_args(args) as emu:
+        assert emu.api_token == "T"
+        assert emu.rate_limiter.limit == 5
+        assert emu.token_lifetime == 60
+        with serve_in_thread(emu) as url, httpx.Client(base_url=url) as client:
+            client.get("/server-info/")
+        line = format_record(emu.request_log[-1])
+    assert line.startswith("GET /server-info/ -> 200 ")
+
+
+def test_plugin_fixtures(seatable_base: SeaTableTestBase) -> None:
+    with httpx.Client(base_url=seatable_base.server_url) as client:
+        login = client.post(
+            "/api2/auth-token/",
+            data={"username": seatable_base.username, "password": seatable_base.password},
+        )
+        token = client.get(
+            "/api/v2.1/dtable/app-access-token/",
+            headers={"Authorization": f"Token {seatable_base.api_token}"},
+        )
+    assert login.status_code == 200
+    assert token.json()["dtable_uuid"] == seatable_base.base_uuid
+    assert seatable_base.emulator.base_uuid == seatable_base.base_uuid
