@@ -1,0 +1,99 @@
+"""Walk every operation of the official base_operations.yaml against the emulator.
+
+An operation is *served* when the emulator's own handler answers it (always JSON), as opposed
+to the router's plain-text 404/405. The unserved ones must be listed in the emulator README;
+run with ``SEATABLE_EMULATOR_UPDATE_README=1`` to rewrite that list.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from seatable_async.testing import Emulator
+
+from .conftest import gateway_for
+
+SPEC = Path(__file__).parent / "openapi" / "base_operations.yaml"
+README = Path(__file__).parents[2] / "seatable_async" / "testing" / "README.md"
+START, END = "<!-- unserved-operations:start -->", "<!-- unserved-operations:end -->"
+_PATH = re.compile(r"^  (/\S+):\s*$")
+_METHOD = re.compile(r"^    (get|post|put|delete|patch):\s*$")
+_OPERATION = re.compile(r"^      operationId:\s*(\w+)")
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+
+
+def spec_operations() -> list[Operation]:
+    """(operationId, method, path) for each operation, read line by line from the YAML."""
+    operations: list[Operation] = []
+    in_paths, path, method = False, "", ""
+    for line in SPEC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("paths:"):
+            in_paths = True
+            continue
+        if not in_paths:
+            continue
+        if line and not line.startswith(" ") and not line.startswith("#"):
+            break
+        if match := _PATH.match(line):
+            path = match.group(1)
+        elif match := _METHOD.match(line):
+            method = match.group(1).upper()
+        elif (match := _OPERATION.match(line)) and path and method:
+            operations.append(Operation(match.group(1), method, path))
+    return operations
+
+
+def render_table(unserved: list[Operation]) -> str:
+    lines = ["| operationId | Method | Path |", "|---|---|---|"]
+    lines += [f"| `{o.operation_id}` | {o.method} | `{o.path}` |" for o in unserved]
+    return "\n".join(lines)
+
+
+def test_the_spec_walk_finds_every_operation() -> None:
+    operations = spec_operations()
+    assert len(operations) == 54
+    assert Operation("listRows", "GET", "/api-gateway/api/v2/dtables/{base_uuid}/rows/") in (
+        operations
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_unserved_operations_are_documented(emulator: Emulator, anyio_backend: str) -> None:
+    (row_id,) = emulator.append_rows("Contacts", [{"Name": "probe"}])
+    values = {"base_uuid": emulator.base_uuid, "row_id": row_id, "view_name": "Default View"}
+    unserved: list[Operation] = []
+    async with gateway_for(emulator) as gw:
+        for operation in spec_operations():
+            url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), operation.path)
+            body = None if operation.method == "GET" else {}
+            response = await gw.client.request(
+                operation.method,
+                url,
+                params={"table_name": "Contacts"},
+                json=body,
+                headers=gw.headers,
+            )
+            if not response.headers.get("content-type", "").startswith("application/json"):
+                unserved.append(operation)
+    table = render_table(unserved)
+    text = README.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    expected = f"{head}{START}\n{table}\n{END}{tail}"
+    if os.environ.get("SEATABLE_EMULATOR_UPDATE_README") == "1":
+        README.write_text(expected, encoding="utf-8")
+    assert text == expected, "README's unserved-operations list is stale"
+    served = len(spec_operations()) - len(unserved)
+    assert served >= 33
