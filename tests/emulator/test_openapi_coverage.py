@@ -77,7 +77,7 @@ async def test_unserved_operations_are_documented(emulator: Emulator, anyio_back
     async with gateway_for(emulator) as gw:
         for operation in spec_operations():
             url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), operation.path)
-            body = None if operation.method == "GET" else {}
+            body: dict[str, object] | None = None if operation.method == "GET" else {}
             response = await gw.client.request(
                 operation.method,
                 url,
