@@ -6,7 +6,6 @@ Runs one emulator on a socket until Ctrl-C, printing one line per request.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +13,7 @@ import uvicorn
 
 from ._app import RequestRecord
 from ._emulator import Emulator
+from ._server import bind_socket
 
 __all__ = ["build_parser", "emulator_from_args", "format_record", "main"]
 
@@ -59,6 +59,7 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
         db_path=args.db,
         token_lifetime=args.token_lifetime,
         base_name=args.base_name,
+        keep_request_log=False,
         on_request=lambda record: print(format_record(record), flush=True),
     )
 
@@ -67,10 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Serve until interrupted; uvicorn handles SIGINT/SIGTERM and shuts down cleanly."""
     args = build_parser().parse_args(argv)
     emulator = emulator_from_args(args)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((args.host, args.port))
+    with bind_socket(args.host, args.port) as sock:
         port = sock.getsockname()[1]
         print(
             f"SeaTable emulator on http://{args.host}:{port}  api token {args.api_token!r}  "

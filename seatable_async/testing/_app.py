@@ -178,7 +178,8 @@ class EmulatorMiddleware:
             await self.app(scope, receive, _with_headers(tracking_send, gateway_rate))
         finally:
             record = _record(scope, status, time.perf_counter() - started, fault)
-            emulator.request_log.append(record)
+            if emulator.keep_request_log:
+                emulator.request_log.append(record)
             if emulator.on_request is not None:
                 emulator.on_request(record)
 

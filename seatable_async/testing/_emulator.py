@@ -30,7 +30,8 @@ class Emulator:
     ``.app`` is the ASGI application; serve it in-process with ``httpx.ASGITransport`` (or
     :meth:`transport`) or on a loopback socket with :func:`seatable_async.testing.serve`.
     ``clock`` (unix seconds) drives token expiry, rate-limit windows and row timestamps,
-    so tests can move time without sleeping.
+    so tests can move time without sleeping. ``keep_request_log=False`` stops
+    ``request_log`` from growing in long runs (``on_request`` still sees every request).
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class Emulator:
         workspace_id: int = 1,
         clock: Callable[[], float] = time.time,
         on_request: Callable[[RequestRecord], None] | None = None,
+        keep_request_log: bool = True,
     ) -> None:
         self.api_token = api_token
         self.username = username
@@ -58,6 +60,7 @@ class Emulator:
         self.workspace_id = workspace_id
         self.clock = clock
         self.on_request = on_request
+        self.keep_request_log = keep_request_log
         self.rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
         self.faults = FaultPlan(fault_rate=fault_rate, seed=seed)
         self.rate_limiter = RateLimiter(rate_limit, clock=clock)

@@ -20,10 +20,26 @@ import uvicorn
 from ._app import ConnectionDropped
 from ._emulator import Emulator
 
-__all__ = ["ServerThread", "serve", "serve_in_thread"]
+__all__ = ["ServerThread", "bind_socket", "serve", "serve_in_thread"]
 
 STARTUP_TIMEOUT = 10.0
 """Seconds to wait for uvicorn to accept connections."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; ``TCP_NODELAY`` (inherited by accepted connections) avoids the
+    40 ms Nagle/delayed-ACK stall between a response's head and body."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class _HideDroppedConnections(logging.Filter):
@@ -54,12 +70,7 @@ class ServerThread:
 
     def start(self) -> str:
         """Bind, start uvicorn and wait until it accepts connections; returns :attr:`url`."""
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
-        sock.bind((self.host, self.port))
-        sock.listen(128)
+        sock = bind_socket(self.host, self.port)
         self._socket = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from seatable_async.testing import Emulator, serve, serve_in_thread
+from seatable_async.testing import Emulator, RequestRecord, serve, serve_in_thread
 from seatable_async.testing.__main__ import build_parser, emulator_from_args, format_record
 from seatable_async.testing.pytest_plugin import SeaTableTestBase
 
@@ -58,7 +58,7 @@ def test_state_persists_in_a_db_file(tmp_path: Path) -> None:
         assert [r["Text"] for r in second.rows("Notes")] == ["kept"]
 
 
-def test_cli_options_map_onto_the_emulator() -> None:
+def test_cli_options_map_onto_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
     args = build_parser().parse_args(
         ["--port", "0", "--api-token", "T", "--rate-limit", "5", "--token-lifetime", "60"]
     )
@@ -67,9 +67,14 @@ def test_cli_options_map_onto_the_emulator() -> None:
         assert emu.rate_limiter.limit == 5
         assert emu.token_lifetime == 60
         with serve_in_thread(emu) as url, httpx.Client(base_url=url) as client:
-            client.get("/server-info/")
-        line = format_record(emu.request_log[-1])
-    assert line.startswith("GET /server-info/ -> 200 ")
+            client.get("/server-info/", params={"x": "1"})
+        assert emu.request_log == []  # the CLI prints records instead of keeping them
+    assert capsys.readouterr().out.startswith("GET /server-info/?x=1 -> 200 ")
+
+
+def test_format_record_names_the_fault() -> None:
+    record = RequestRecord("POST", "/rows/", "", 0, 0.0123, "reset")
+    assert format_record(record) == "POST /rows/ -> 0 12.3ms [fault reset]"
 
 
 def test_plugin_fixtures(seatable_base: SeaTableTestBase) -> None:
