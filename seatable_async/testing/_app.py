@@ -116,7 +116,8 @@ def build_app(emulator: Emulator) -> Starlette:
     routes: list[Route] = []
     for method, suffix, handler in _gateway.ROUTES:
         endpoint = _gateway_endpoint(emulator, method, suffix, handler)
-        routes += [Route(p, endpoint, methods=[method]) for p in _paths(GATEWAY_PREFIX + suffix)]
+        path = suffix if suffix.startswith("/api/") else GATEWAY_PREFIX + suffix
+        routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
     for method, path, web_handler, auth in _web.ROUTES:
         endpoint = _web_endpoint(emulator, web_handler, auth)
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]

@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from ._cells import format_timestamp
 from ._errors import APIError, gateway_error
 from ._http import json_body, query_bool, query_int
 from ._sql import run_sql
@@ -119,6 +122,7 @@ async def query_sql(call: Call) -> Json:
         parameters,
         convert_keys=bool(body.get("convert_keys", True)),
         user=call.user,
+        server_only=bool(body.get("server_only", False)),
     )
 
 
@@ -217,6 +221,99 @@ async def add_archived_rows(call: Call) -> Json:
     rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
     ids = call.store.append_rows(call.base, table, rows, user=call.user, archived=True)
     return {"inserted_row_count": len(ids)}
+
+
+async def archive_view(call: Call) -> Json:
+    """``moveRowsToBigData``: every row of the view moves to the big-data backend."""
+    body = await call.body()
+    table = call.table(body)
+    view = call.store.view(table, str(body.get("view_name")))
+    row_ids = [r["_id"] for r in call.store.select(call.base, table, view=view)]
+    call.store.set_archived(call.base, table, row_ids, True)
+    return {"success": True, "error_message": ""}
+
+
+async def unarchive(call: Call) -> Json:
+    """``moveRowsToNormalBackend``: done at once; the task id is for show."""
+    body = await call.body()
+    table = call.table(body)
+    row_ids = [str(r) for r in _list_of(body.get("row_ids"), "row_ids")]
+    call.store.set_archived(call.base, table, row_ids, False)
+    return {"success": True, "task_id": str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))}
+
+
+# ---------------------------------------------------------------------- comments
+
+
+def _comment_id(call: Call) -> int:
+    try:
+        return int(call.request.path_params["comment_id"])
+    except ValueError as exc:
+        raise gateway_error(404, "comment not found") from exc
+
+
+def _row_id_param(call: Call) -> str:
+    row_id = call.request.query_params.get("row_id")
+    if not row_id:
+        raise gateway_error(400, "row_id invalid")
+    return row_id
+
+
+async def list_comments(call: Call) -> list[Json]:
+    """``listRowComments``: a bare array."""
+    comments: list[Json] = call.store.comments(call.base, row_id=_row_id_param(call))
+    return comments
+
+
+async def create_comment(call: Call) -> Json:
+    """``createRowComment`` (6.2): query ``table_id`` + ``row_id``; the new id is not returned."""
+    query = call.request.query_params
+    table = call.table({"table_id": query.get("table_id"), "table_name": query.get("table_name")})
+    row_id = _row_id_param(call)
+    if not call.store.select(call.base, table, row_id=row_id):
+        raise gateway_error(404, "row _id not exits")
+    comment = (await call.body()).get("comment")
+    if not isinstance(comment, str) or not comment:
+        raise gateway_error(400, "comment invalid")
+    call.store.add_comment(call.base, row_id, call.user, comment)
+    return _OK
+
+
+async def get_comment(call: Call) -> Json:
+    """``getComment``."""
+    found = call.store.comments(call.base, comment_id=_comment_id(call))
+    if not found:
+        raise gateway_error(404, "comment not found")
+    return found[0]
+
+
+async def delete_comment(call: Call) -> Json:
+    """``deleteComment``."""
+    if not call.store.delete_comment(call.base, _comment_id(call)):
+        raise gateway_error(404, "comment not found")
+    return _OK
+
+
+async def count_comments(call: Call) -> Json:
+    """``getRowCommentsCount``."""
+    return {"count": len(call.store.comments(call.base, row_id=_row_id_param(call)))}
+
+
+async def comments_within_days(call: Call) -> Json:
+    """``listCommentsWithinDays``: comments of the whole base from the last ``days`` days."""
+    days = query_int(call.request, "days", 1, gateway_error)
+    if days < 1:
+        raise gateway_error(400, "days invalid")
+    since = datetime.fromtimestamp(call.emulator.clock() - days * 86400, timezone.utc)
+    return {"comments": call.store.comments(call.base, since=format_timestamp(since))}
+
+
+async def rows_comments_num(call: Call) -> Json:
+    """``getNumberOfComments`` (a dtable-web path taking a base token)."""
+    counts: dict[str, int] = {}
+    for comment in call.store.comments(call.base):
+        counts[comment["row_id"]] = counts.get(comment["row_id"], 0) + 1
+    return {"rows_comments_num": counts}
 
 
 # ---------------------------------------------------------------------- links
@@ -637,8 +734,18 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/column-options/", delete_select_options),
     ("POST", "/column-cascade-settings/", update_column_cascade),
     ("POST", "/add-archived-rows/", add_archived_rows),
+    ("POST", "/archive-view/", archive_view),
+    ("POST", "/unarchive/", unarchive),
+    ("GET", "/comments/", list_comments),
+    ("POST", "/comments/", create_comment),
+    ("GET", "/comments/{comment_id}/", get_comment),
+    ("DELETE", "/comments/{comment_id}/", delete_comment),
+    ("GET", "/comments-count/", count_comments),
+    ("GET", "/comments-within-days/", comments_within_days),
+    ("GET", "/api/v2.1/dtables/{base_uuid}/rows-comments-num/", rows_comments_num),
 )
-"""Every served base operation: method, path below ``/dtables/{base_uuid}``, handler."""
+"""Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
+(or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""
 
 READ_ONLY_ALLOWED = {("POST", "/sql/"), ("POST", "/query-links/")}
 """Non-GET routes a read-only (``r``) base token may call; SQL checks the statement itself."""

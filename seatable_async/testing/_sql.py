@@ -19,7 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from ._cells import decode_cell
 from ._errors import gateway_error
-from ._store import SYSTEM_COLUMN_TYPES, Base, Json, Store, column_storage
+from ._store import LINK_CELL_MAX, SYSTEM_COLUMN_TYPES, Base, Json, Store, column_storage
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "run_sql"]
 
@@ -49,6 +49,12 @@ class _Output:
     table: Json | None
     column: Json | None
     system_field: str | None
+    alias: str | None = None
+
+    @property
+    def is_link(self) -> bool:
+        """Whether the output is a link column (its cells come from the link store)."""
+        return self.column is not None and self.column["type"] == "link"
 
 
 class _Scope:
@@ -187,7 +193,13 @@ def _column_metadata(output: _Output) -> Json:
 
 
 def _select(
-    store: Store, base: Base, tree: exp.Select, params: list[object], *, keys: bool
+    store: Store,
+    base: Base,
+    tree: exp.Select,
+    params: list[object],
+    *,
+    keys: bool,
+    server_only: bool,
 ) -> Json:
     scope = _Scope(store, base, tree)
     user_aliases = {a.alias for a in tree.expressions if isinstance(a, exp.Alias)}
@@ -202,11 +214,11 @@ def _select(
                 if star_table and star_table != name:
                     continue
                 for field in SYSTEM_COLUMN_TYPES:
-                    outputs.append(_Output(field, table, None, field))
+                    outputs.append(_Output(field, table, None, field, alias))
                     projections.append(_ref(alias, field))
                 for column in table["columns"]:
                     label = column["key"] if keys else column["name"]
-                    outputs.append(_Output(label, table, column, None))
+                    outputs.append(_Output(label, table, column, None, alias))
                     projections.append(_ref(alias, column_storage(column)))
             continue
         inner = node.this if isinstance(node, exp.Alias) else node
@@ -216,7 +228,7 @@ def _select(
                 label = node.alias
             else:
                 label = system or (column["key"] if keys and column else inner.name)
-            outputs.append(_Output(label, table, column, system))
+            outputs.append(_Output(label, table, column, system, alias))
             projections.append(_ref(alias, system or column_storage(column or {})))
             continue
         label = node.alias if isinstance(node, exp.Alias) else node.sql(dialect="mysql")
@@ -224,12 +236,20 @@ def _select(
         _rewrite_columns(inner, scope, user_aliases)
         projections.append(inner)
     aliased = [exp.alias_(p, f"o{index}", quoted=True) for index, p in enumerate(projections)]
+    grouped = tree.args.get("group") is not None or bool(tree.args.get("distinct"))
+    link_aliases = [] if grouped else sorted({o.alias for o in outputs if o.is_link and o.alias})
+    aliased += [exp.alias_(_ref(a, "_id"), f"id_{a}", quoted=True) for a in link_aliases]
     tree.set("expressions", aliased)
     for clause in ("where", "group", "having", "order"):
         part = tree.args.get(clause)
         if part is not None:
             _rewrite_columns(part, scope, {f"o{i}" for i in range(len(outputs))} | user_aliases)
     _rename_alias_refs(tree, outputs)
+    if server_only:
+        for _, alias, _ in scope.entries:
+            tree = tree.where(
+                exp.EQ(this=_ref(alias, "_archived"), expression=exp.Literal.number(0))
+            )
     limit = tree.args.get("limit")
     if limit is None:
         tree.set("limit", exp.Limit(expression=exp.Literal.number(DEFAULT_LIMIT)))
@@ -245,8 +265,29 @@ def _select(
                 value = _FLAG_FIELDS[output.system_field](value)
             row[output.label] = value
         results.append(row)
+    _fill_link_cells(store, base, outputs, link_aliases, records, results)
     metadata = [_column_metadata(o) for o in outputs]
     return _envelope(metadata, results, len(scope.entries) > 1)
+
+
+def _fill_link_cells(
+    store: Store,
+    base: Base,
+    outputs: list[_Output],
+    link_aliases: list[str],
+    records: list[Any],
+    results: list[Json],
+) -> None:
+    """Link cells are not stored in the row; look them up by the hidden ``_id`` columns."""
+    for output in outputs:
+        table, column = output.table, output.column
+        if not output.is_link or output.alias not in link_aliases or not table or not column:
+            continue
+        index = len(outputs) + link_aliases.index(output.alias)
+        row_ids = [str(record[index]) for record in records]
+        cells = store.linked(base, table, column, row_ids)
+        for row_id, result in zip(row_ids, results, strict=True):
+            result[output.label] = cells[row_id][:LINK_CELL_MAX]
 
 
 def _rename_alias_refs(tree: exp.Select, outputs: list[_Output]) -> None:
@@ -337,14 +378,19 @@ def run_sql(
     *,
     convert_keys: bool,
     user: str,
+    server_only: bool = False,
 ) -> Json:
-    """Execute one SeaTable SQL statement and return the gateway's response body."""
+    """Execute one SeaTable SQL statement and return the gateway's response body.
+
+    ``server_only`` leaves out rows of the big-data backend (``_archived``)."""
     params = list(parameters or [])
     _check_restrictions(sql, params)
     tree = _parse(sql)
     try:
         if isinstance(tree, exp.Select):
-            return _select(store, base, tree, params, keys=not convert_keys)
+            return _select(
+                store, base, tree, params, keys=not convert_keys, server_only=server_only
+            )
         if isinstance(tree, exp.Update):
             return _update(store, base, tree, params, user)
         if isinstance(tree, exp.Delete):

@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS emu_links (
     base_uuid TEXT NOT NULL, link_id TEXT NOT NULL, row_id TEXT NOT NULL,
     other_row_id TEXT NOT NULL, seq INTEGER PRIMARY KEY,
     UNIQUE (base_uuid, link_id, row_id, other_row_id));
+CREATE TABLE IF NOT EXISTS emu_comments (
+    id INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL, row_id TEXT NOT NULL,
+    author TEXT NOT NULL, comment TEXT NOT NULL, created_at TEXT NOT NULL,
+    resolved INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS emu_assets (
     base_uuid TEXT NOT NULL, path TEXT NOT NULL, content BLOB NOT NULL,
     PRIMARY KEY (base_uuid, path));
@@ -242,7 +246,7 @@ class Store:
         with self.transaction() as db:
             for table in base.tables:
                 db.execute(f"DROP TABLE IF EXISTS {self.sqlite_table(base, table)}")
-            for internal in ("emu_links", "emu_api_tokens", "emu_assets"):
+            for internal in ("emu_links", "emu_api_tokens", "emu_assets", "emu_comments"):
                 db.execute(f"DELETE FROM {internal} WHERE base_uuid = ?", (base.uuid,))
             db.execute("DELETE FROM emu_bases WHERE uuid = ?", (base.uuid,))
             del self._bases[base.uuid]
@@ -906,6 +910,72 @@ class Store:
                             params,
                         ).rowcount
         return count
+
+    def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
+        """Move rows between the normal and the (emulated) big-data backend."""
+        sqlite_table = self.sqlite_table(base, table)
+        with self.transaction() as db:
+            for row_id in row_ids:
+                db.execute(
+                    f"UPDATE {sqlite_table} SET _archived = ? WHERE _id = ?",
+                    (int(archived), row_id),
+                )
+
+    # ------------------------------------------------------------------ comments
+
+    def add_comment(self, base: Base, row_id: str, author: str, comment: str) -> int:
+        """Store a row comment; returns its id."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO emu_comments (base_uuid, row_id, author, comment, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (base.uuid, row_id, author, comment, self.now()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def comments(
+        self,
+        base: Base,
+        *,
+        row_id: str | None = None,
+        comment_id: int | None = None,
+        since: str | None = None,
+    ) -> list[Json]:
+        """Row comments of a base, oldest first, in SeaTable's comment shape."""
+        clauses: list[str] = ["base_uuid = ?"]
+        params: list[object] = [base.uuid]
+        for clause, value in (
+            ("row_id = ?", row_id),
+            ("id = ?", comment_id),
+            ("created_at >= ?", since),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        query = f"SELECT * FROM emu_comments WHERE {' AND '.join(clauses)} ORDER BY id"
+        with self._lock:
+            records = self._db.execute(query, params).fetchall()
+        return [
+            {
+                "id": r["id"],
+                "author": r["author"],
+                "comment": r["comment"],
+                "dtable_uuid": base.uuid,
+                "row_id": r["row_id"],
+                "created_at": r["created_at"],
+                "updated_at": r["created_at"],
+                "resolved": r["resolved"],
+            }
+            for r in records
+        ]
+
+    def delete_comment(self, base: Base, comment_id: int) -> bool:
+        """Delete a comment; False if there was none."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM emu_comments WHERE base_uuid = ? AND id = ?", (base.uuid, comment_id)
+            )
+            return cursor.rowcount > 0
 
     # ------------------------------------------------------------------ assets
 

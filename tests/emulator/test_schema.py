@@ -6,7 +6,7 @@ import pytest
 
 from seatable_async.testing import Emulator
 
-from .conftest import gateway_for
+from .conftest import FakeClock, gateway_for
 
 pytestmark = pytest.mark.anyio
 
@@ -250,3 +250,55 @@ async def test_add_archived_rows_and_collaborators(emulator: Emulator) -> None:
     assert archived.json() == {"inserted_row_count": 1}
     assert emulator.rows("Contacts")[0]["_archived"] is True
     assert users.json()["user_list"][0]["email"] == emulator.user_id
+
+
+async def test_archive_view_and_unarchive(emulator: Emulator) -> None:
+    ids = emulator.append_rows("Contacts", [{"Name": "a"}, {"Name": "b"}])
+    async with gateway_for(emulator) as gw:
+        archived = await gw.request(
+            "POST", "/archive-view/", json={"table_name": "Contacts", "view_name": "Default View"}
+        )
+        all_archived = [r["_archived"] for r in emulator.rows("Contacts")]
+        restored = await gw.request(
+            "POST",
+            "/unarchive/",
+            json={"table_id": emulator.base.tables[1]["_id"], "row_ids": ids[:1]},
+        )
+    assert archived.json() == {"success": True, "error_message": ""}
+    assert all_archived == [True, True]
+    assert restored.json()["success"] is True
+    assert [r["_archived"] for r in emulator.rows("Contacts")] == [False, True]
+
+
+async def test_row_comments(emulator: Emulator, clock: FakeClock) -> None:
+    (row_id,) = emulator.append_rows("Contacts", [{"Name": "a"}])
+    table_id = emulator.base.tables[1]["_id"]
+    async with gateway_for(emulator) as gw:
+        created = await gw.request(
+            "POST",
+            "/comments/",
+            params={"table_id": table_id, "row_id": row_id},
+            json={"comment": "looks good"},
+        )
+        listed = await gw.request("GET", "/comments/", params={"row_id": row_id})
+        comment_id = listed.json()[0]["id"]
+        single = await gw.request("GET", f"/comments/{comment_id}/")
+        count = await gw.request("GET", "/comments-count/", params={"row_id": row_id})
+        recent = await gw.request("GET", "/comments-within-days/", params={"days": 1})
+        per_row = await gw.client.get(
+            f"/api/v2.1/dtables/{emulator.base_uuid}/rows-comments-num/", headers=gw.headers
+        )
+        clock.advance(2 * 86400)
+        old = await gw.request("GET", "/comments-within-days/", params={"days": 1})
+        deleted = await gw.request("DELETE", f"/comments/{comment_id}/")
+        missing = await gw.request("GET", f"/comments/{comment_id}/")
+    assert created.json() == {"success": True}
+    assert listed.json()[0]["comment"] == "looks good"
+    assert listed.json()[0]["author"] == emulator.user_id
+    assert single.json()["row_id"] == row_id
+    assert count.json() == {"count": 1}
+    assert len(recent.json()["comments"]) == 1
+    assert per_row.json() == {"rows_comments_num": {row_id: 1}}
+    assert old.json() == {"comments": []}
+    assert deleted.json() == {"success": True}
+    assert missing.status_code == 404

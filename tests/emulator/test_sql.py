@@ -151,3 +151,41 @@ async def test_implicit_join_is_supported(people: Emulator) -> None:
         response = await gw.sql("SELECT c.Age FROM Contacts c, Table1 t WHERE c.Name = t.Name")
     assert response.json()["results"] == [{"Age": 30}]
     assert response.json()["is_join_stmt"] is True
+
+
+async def test_link_cells_and_server_only(emulator: Emulator) -> None:
+    emulator.add_table("Projects", [("Title", "text")])
+    (person,) = emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    (project,) = emulator.append_rows("Projects", [{"Title": "P1"}])
+    async with gateway_for(emulator) as gw:
+        link = (
+            await gw.request(
+                "POST",
+                "/columns/",
+                json={
+                    "table_name": "Contacts",
+                    "column_name": "Projects",
+                    "column_type": "link",
+                    "column_data": {"table": "Contacts", "other_table": "Projects"},
+                },
+            )
+        ).json()["data"]
+        await gw.request(
+            "POST",
+            "/links/",
+            json={
+                "table_name": "Contacts",
+                "other_table_name": "Projects",
+                "link_id": link["link_id"],
+                "other_rows_ids_map": {person: [project]},
+            },
+        )
+        await gw.sql("INSERT INTO Contacts (Name) VALUES ('archived')")
+        linked = await gw.sql("SELECT Name, Projects FROM Contacts WHERE Name = 'Ann'")
+        everything = await gw.sql("SELECT Name FROM Contacts")
+        normal_only = await gw.sql("SELECT Name FROM Contacts", server_only=True)
+    assert linked.json()["results"] == [
+        {"Name": "Ann", "Projects": [{"row_id": project, "display_value": "P1"}]}
+    ]
+    assert len(everything.json()["results"]) == 2
+    assert normal_only.json()["results"] == [{"Name": "Ann"}]
