@@ -86,7 +86,8 @@ def _gateway_endpoint(
             permission = str(payload.get("permission", "rw"))
             if permission != "rw" and not read_only_ok:
                 raise _gateway.read_only_error()
-            call = _gateway.Call(emulator, request, base, str(payload["username"]), permission)
+            user = str(payload.get("username") or emulator.user_id)
+            call = _gateway.Call(emulator, request, base, user, permission)
             return _respond(await handler(call))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)

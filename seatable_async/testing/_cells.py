@@ -154,10 +154,6 @@ def _decode_json(stored: object, column: Column) -> Any:
     return json.loads(stored) if isinstance(stored, str) else stored
 
 
-def _decode_date(stored: object, column: Column) -> Any:
-    return stored
-
-
 def _decode_null(stored: object, column: Column) -> Any:
     return None
 
@@ -193,7 +189,7 @@ CELL_TYPES: dict[str, CellType] = {
     "duration": CellType(_encode_duration, _decode_plain),
     "department-single-select": CellType(_encode_integer, _decode_plain),
     "checkbox": CellType(_encode_checkbox, _decode_checkbox),
-    "date": CellType(_encode_date, _decode_date),
+    "date": CellType(_encode_date, _decode_plain),
     "multiple-select": CellType(_encode_list, _decode_json),
     "collaborator": CellType(_encode_list, _decode_json),
     "image": CellType(_encode_list, _decode_json),

@@ -123,12 +123,15 @@ class Emulator:
         lifetime: float | None = None,
         app_name: str = "",
         permission: str = "rw",
+        username: str | None = None,
     ) -> str:
-        """Sign a base token for ``base`` valid for ``lifetime`` seconds."""
+        """Sign a base token for ``base`` valid for ``lifetime`` seconds.
+
+        ``username`` defaults to the emulator's user id (the account-token flow)."""
         claims = BaseTokenClaims(
             exp=int(self.clock() + (self.token_lifetime if lifetime is None else lifetime)),
             dtable_uuid=base.uuid,
-            username=self.user_id,
+            username=self.user_id if username is None else username,
             permission=permission,
             app_name=app_name,
         )

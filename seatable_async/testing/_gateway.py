@@ -114,7 +114,7 @@ async def query_sql(call: Call) -> Json:
     if parameters is not None and not isinstance(parameters, list):
         raise gateway_error(400, "parameters invalid")
     if call.permission != "rw" and not sql.lstrip().lower().startswith("select"):
-        raise _read_only()
+        raise read_only_error()
     return run_sql(
         call.store,
         call.base,
@@ -694,12 +694,6 @@ async def update_column_cascade(call: Call) -> Json:
     return _OK
 
 
-def _read_only() -> APIError:
-    return APIError(
-        403, {"error_msg": "You don't have permission to perform this operation on this base."}
-    )
-
-
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/metadata/", get_metadata),
     ("GET", "/related-users/", list_collaborators),
@@ -753,4 +747,6 @@ READ_ONLY_ALLOWED = {("POST", "/sql/"), ("POST", "/query-links/")}
 
 def read_only_error() -> APIError:
     """The answer to a write with a read-only token."""
-    return _read_only()
+    return APIError(
+        403, {"error_msg": "You don't have permission to perform this operation on this base."}
+    )

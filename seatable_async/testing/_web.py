@@ -159,7 +159,11 @@ async def app_access_token(call: WebCall) -> Json:
     """``getBaseTokenWithApiToken``: exactly the 6.0.10 key set."""
     base = call.api_base
     token = call.emulator.issue_base_token(
-        base, lifetime=_lifetime(call), app_name=call.app_name, permission=call.permission
+        base,
+        lifetime=_lifetime(call),
+        app_name=call.app_name,
+        permission=call.permission,
+        username="",  # tokens minted from an API token carry no user, as on SeaTable
     )
     return {
         "app_name": call.app_name,
@@ -287,8 +291,9 @@ async def delete_api_token(call: WebCall) -> Json:
 # ---------------------------------------------------------------------- files
 
 
-def _month() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m")
+def _month(call: WebCall) -> str:
+    """``YYYY-MM`` of the emulator's clock: the folder uploads of this month go to."""
+    return datetime.fromtimestamp(call.emulator.clock(), timezone.utc).strftime("%Y-%m")
 
 
 async def upload_link(call: WebCall) -> Json:
@@ -301,8 +306,8 @@ async def upload_link(call: WebCall) -> Json:
         "upload_link": f"{call.server_url}/seafhttp/upload-api/{token}",
         "workspace_id": base.workspace_id,
         "parent_path": f"/asset/{base.uuid}",
-        "img_relative_path": f"images/{_month()}",
-        "file_relative_path": f"files/{_month()}",
+        "img_relative_path": f"images/{_month(call)}",
+        "file_relative_path": f"files/{_month(call)}",
     }
 
 

@@ -64,7 +64,8 @@ async def test_base_token_is_a_jwt_with_exp(emulator: Emulator, clock: FakeClock
     assert payload["exp"] == int(clock.now + 3 * 86400)
     assert payload["dtable_uuid"] == emulator.base_uuid
     assert payload["permission"] == "rw"
-    assert payload["username"] == emulator.user_id
+    assert payload["username"] == ""  # API-token flow: no user in the token
+    assert payload["app_name"] == "emulator"
     assert jwt_payload(short.json()["access_token"])["exp"] == int(clock.now + 5 * 3600)
 
 
