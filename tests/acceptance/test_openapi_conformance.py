@@ -628,6 +628,34 @@ async def _views(c: Conformance, emulator: Emulator, token: str) -> None:
     await c.call("DELETE", path, 200, token=token, params=table)
 
 
+async def _comments_and_big_data(
+    c: Conformance, emulator: Emulator, token: str, row_ids: list[str]
+) -> None:
+    """Row comments end to end; a view's rows moved to the big-data backend and back."""
+    gw = _gateway(emulator)
+    metadata = (await c.call("GET", gw("/metadata/"), 200, token=token))["metadata"]
+    tables = {t["name"]: t for t in metadata["tables"]}
+    row = {"row_id": row_ids[0]}
+    target = {"table_id": tables["Projects"]["_id"], **row}
+    comment = {"comment": "Looks good"}
+    await c.call("POST", gw("/comments/"), 200, token=token, params=target, json=comment)
+    comments = await c.call("GET", gw("/comments/"), 200, token=token, params=row)
+    comment_id = comments[0]["id"]
+    await c.call("GET", gw(f"/comments/{comment_id}/"), 200, token=token)
+    await c.call("GET", gw("/comments-count/"), 200, token=token, params=row)
+    await c.call("GET", gw("/comments-within-days/"), 200, token=token, params={"days": 7})
+    counts = f"/api/v2.1/dtables/{emulator.base_uuid}/rows-comments-num/"
+    await c.call("GET", counts, 200, token=token)
+    await c.call("DELETE", gw(f"/comments/{comment_id}/"), 200, token=token)
+
+    tasks = tables["Tasks"]
+    listing = await c.call("GET", gw("/rows/"), 200, token=token, params={"table_name": "Tasks"})
+    archive = {"table_name": "Tasks", "view_name": tasks["views"][0]["name"]}
+    await c.call("POST", gw("/archive-view/"), 200, token=token, json=archive)
+    back = {"table_id": tasks["_id"], "row_ids": [r["_id"] for r in listing["rows"]]}
+    await c.call("POST", gw("/unarchive/"), 200, token=token, json=back)
+
+
 async def _cleanup(c: Conformance, emulator: Emulator, token: str, row_ids: list[str]) -> None:
     """Duplicate, rename and delete a table; delete options, a column and rows."""
     gw = _gateway(emulator)
@@ -702,6 +730,8 @@ async def test_every_served_operation_conforms(
         await _links(c, emulator, token, row_ids)
     async with c.section("views"):
         await _views(c, emulator, token)
+    async with c.section("comments and big data"):
+        await _comments_and_big_data(c, emulator, token, row_ids)
     async with c.section("cleanup"):
         await _cleanup(c, emulator, token, row_ids)
     async with c.section("files"):
@@ -726,3 +756,25 @@ def test_served_routes_map_onto_the_specs(specs: Specs) -> None:
         served, _outside = served_operations(emulator, specs)
     ids = {op.operation_id for op in served}
     assert {"getMetadata", "listRows", "querySQL", "getBaseTokenWithApiToken", "uploadFile"} <= ids
+
+
+async def test_the_checker_catches_wrong_answers(specs: Specs) -> None:
+    """A body off its schema, an undeclared status and a wrong status each become findings."""
+    answers = iter(
+        [
+            httpx.Response(200, json={"access_token": 5, "dtable_uuid": []}),
+            httpx.Response(418, json={}),
+            httpx.Response(500, json={}),
+        ]
+    )
+    transport = httpx.MockTransport(lambda request: next(answers))
+    async with httpx.AsyncClient(transport=transport, base_url=SERVER) as client:
+        c = Conformance(specs, client)
+        path = "/api/v2.1/dtable/app-access-token/"
+        await c.call("GET", path, 200, token=API_TOKEN)
+        await c.call("GET", path, 418, token=API_TOKEN)
+        await c.call("GET", path, 200, token=API_TOKEN)
+    assert len(c.findings) == 3, c.findings
+    assert "access_token: 5 is not of type 'string'" in c.findings[0]
+    assert "status not declared" in c.findings[1]
+    assert "expected HTTP 200" in c.findings[2]
