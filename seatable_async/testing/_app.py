@@ -151,11 +151,25 @@ class EmulatorMiddleware:
         started = time.perf_counter()
         status = 0
         fault: Fault | None = None
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            if logged:
+                return
+            logged = True
+            record = _record(scope, status, time.perf_counter() - started, fault)
+            if emulator.keep_request_log:
+                emulator.request_log.append(record)
+            if emulator.on_request is not None:
+                emulator.on_request(record)
 
         async def tracking_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                log()  # before the last byte leaves, so a client never sees an unlogged answer
             await send(message)
 
         try:
@@ -179,11 +193,7 @@ class EmulatorMiddleware:
                 return
             await self.app(scope, receive, _with_headers(tracking_send, gateway_rate))
         finally:
-            record = _record(scope, status, time.perf_counter() - started, fault)
-            if emulator.keep_request_log:
-                emulator.request_log.append(record)
-            if emulator.on_request is not None:
-                emulator.on_request(record)
+            log()
 
 
 def _record(scope: Scope, status: int, duration: float, fault: Fault | None) -> RequestRecord:
