@@ -116,7 +116,7 @@ def new_view(view_id: str, name: str, view_type: str = "table", is_locked: bool 
         "is_locked": is_locked,
         "rows": [],
         "formula_rows": {},
-        "summaries": [],
+        "summaries": {},
         "filter_conjunction": "And",
         "filters": [],
         "sorts": [],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -188,7 +189,7 @@ async def account_info(call: WebCall) -> Json:
         "space_usage": "0.00%",
         "total": 0,
         "usage": 0,
-        "row_usage_rate": 0,
+        "row_usage_rate": "0%",
         "row_total": 0,
         "row_usage": 0,
         "avatar_url": "",
@@ -300,7 +301,7 @@ async def upload_link(call: WebCall) -> Json:
     """``getUploadLink``: a short-lived ``/seafhttp/upload-api/<token>`` URL."""
     base = call.api_base
     emulator = call.emulator
-    token = emulator.rng.randbytes(16).hex()
+    token = str(uuid.UUID(bytes=emulator.rng.randbytes(16), version=4))
     emulator.upload_tokens[token] = (base.uuid, emulator.clock() + UPLOAD_LINK_LIFETIME)
     return {
         "upload_link": f"{call.server_url}/seafhttp/upload-api/{token}",
