@@ -75,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"base {emulator.base_uuid}",
             flush=True,
         )
-        config = uvicorn.Config(emulator.app, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            emulator.app, log_level="warning", access_log=False, date_header=False
+        )
         try:
             uvicorn.Server(config).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled after shutdown

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +169,8 @@ class EmulatorMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                date = formatdate(emulator.clock(), usegmt=True).encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 log()  # before the last byte leaves, so a client never sees an unlogged answer
             await send(message)

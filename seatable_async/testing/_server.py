@@ -74,7 +74,12 @@ class ServerThread:
         self._socket = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.emulator.app, log_config=None, access_log=False, lifespan="off", loop="asyncio"
+            self.emulator.app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            loop="asyncio",
+            date_header=False,
         )
         server = uvicorn.Server(config)
         self._server = server
