@@ -42,11 +42,17 @@ def grant(token: str | None = None) -> dict[str, Any]:
 
 
 class FakeTime:
-    """A clock and a sleep that advance together without waiting."""
+    """A clock and a sleep that advance together without waiting.
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    Callable, so it can also be an emulator's clock (unix seconds) when `start` is a real date.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
         self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
 
     def clock(self) -> float:
         return self.now

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -11,36 +10,21 @@ import pytest
 from seatable_async import BadGatewayError, Base, InternalServerError, RetryPolicy
 from seatable_async.testing import Emulator, serve
 
+from .helpers import FakeTime
+
 pytestmark = pytest.mark.anyio
 
 TOKEN = "integration-api-token"
 
 
-class SharedClock:
+@pytest.fixture
+def clock() -> FakeTime:
     """One fake time for the emulator (token expiry, rate windows) and the client's backoff."""
-
-    def __init__(self) -> None:
-        self.now = 1_900_000_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def policy(self, **overrides: Any) -> RetryPolicy:
-        return RetryPolicy(sleep=self.sleep, clock=self, **overrides)
+    return FakeTime(start=1_900_000_000.0)
 
 
 @pytest.fixture
-def clock() -> SharedClock:
-    return SharedClock()
-
-
-@pytest.fixture
-def emulator(clock: SharedClock) -> Iterator[Emulator]:
+def emulator(clock: FakeTime) -> Iterator[Emulator]:
     with Emulator(api_token=TOKEN, clock=clock) as emulator:
         emulator.add_table("Contacts", [("Name", "text"), ("Age", "number")])
         yield emulator
@@ -82,7 +66,7 @@ async def test_sql_round_trip(server_url: str) -> None:
 
 
 async def test_expired_base_token_is_refreshed(
-    emulator: Emulator, server_url: str, clock: SharedClock
+    emulator: Emulator, server_url: str, clock: FakeTime
 ) -> None:
     emulator.token_lifetime = 60
     async with Base(TOKEN, server_url) as base:
@@ -93,7 +77,7 @@ async def test_expired_base_token_is_refreshed(
     assert _statuses(emulator, "/rows") == [200, 403, 200]
 
 
-async def test_rate_limit_answers_429_and_the_client_waits(clock: SharedClock) -> None:
+async def test_rate_limit_answers_429_and_the_client_waits(clock: FakeTime) -> None:
     with Emulator(api_token=TOKEN, clock=clock, rate_limit=5) as emulator:
         emulator.add_table("Contacts", [("Name", "text")])
         async with (
