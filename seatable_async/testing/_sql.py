@@ -9,7 +9,7 @@ SQLite parameters; no user text is ever pasted into generated SQL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,15 @@ from sqlglot.errors import ParseError, TokenError
 
 from ._cells import decode_cell
 from ._errors import gateway_error
-from ._store import LINK_CELL_MAX, SYSTEM_COLUMN_TYPES, Base, Json, Store, column_storage
+from ._store import (
+    LINK_CELL_MAX,
+    SYSTEM_COLUMN_TYPES,
+    SYSTEM_RENDER,
+    Base,
+    Json,
+    Store,
+    column_storage,
+)
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "run_sql"]
 
@@ -30,11 +38,6 @@ MAX_LIMIT = 10_000
 
 _DIALECT = sqlglot.Dialect.get_or_raise("mysql")
 _CONSTANTS = (exp.Literal, exp.Boolean, exp.Null, exp.Placeholder)
-_FLAG_FIELDS: dict[str, Callable[[object], object]] = {
-    "_archived": bool,
-    "_locked": lambda stored: True if stored else None,
-}
-"""System fields stored as integers but returned as JSON booleans (``_locked`` is true/null)."""
 _FORBIDDEN_TOKENS = {
     TokenType.JOIN: "JOIN is not supported, use an implicit join: SELECT ... FROM T1, T2 WHERE ...",
     TokenType.UNION: "UNION is not supported",
@@ -261,8 +264,8 @@ def _select(
             value = record[index]
             if output.column is not None:
                 value = decode_cell(value, output.column)
-            elif output.system_field in _FLAG_FIELDS:
-                value = _FLAG_FIELDS[output.system_field](value)
+            elif output.system_field in SYSTEM_RENDER:
+                value = SYSTEM_RENDER[output.system_field](value)
             row[output.label] = value
         results.append(row)
     _fill_link_cells(store, base, outputs, link_aliases, records, results)

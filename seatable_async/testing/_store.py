@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ._cells import CELL_TYPES, decode_cell, encode_cell, format_timestamp
+from ._cells import CELL_TYPES, SYSTEM_FIELDS, decode_cell, encode_cell, format_timestamp
 from ._errors import APIError, gateway_error
 
 __all__ = ["Base", "Store", "quote_ident"]
@@ -100,6 +100,13 @@ class Base:
         """The table objects of ``metadata``."""
         tables: list[Json] = self.metadata["tables"]
         return tables
+
+
+SYSTEM_RENDER: dict[str, Callable[[Any], Any]] = {
+    "_locked": lambda stored: True if stored else None,
+    "_archived": bool,
+}
+"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null)."""
 
 
 def column_storage(column: Mapping[str, Any]) -> str:
@@ -438,7 +445,7 @@ class Store:
         ]
         copy = self.create_table(base, name, columns)
         if with_rows:
-            source = [self.render(base, table, r, keys=False) for r in self.select(base, table)]
+            source = self.render_many(base, table, self.select(base, table), keys=False)
             self.append_rows(base, copy, source, user="")
         return copy
 
@@ -769,38 +776,6 @@ class Store:
                 terms.append(f"{quote_ident(column_storage(column))} {direction}")
         return ", ".join([*terms, "_seq"])
 
-    def render(
-        self,
-        base: Base,
-        table: Json,
-        record: sqlite3.Row,
-        *,
-        keys: bool,
-        columns: Sequence[Json] | None = None,
-        links: Mapping[tuple[str, str], list[Json]] | None = None,
-    ) -> Json:
-        """A stored record as the gateway returns it: system fields then every column."""
-        row: Json = {
-            "_id": record["_id"],
-            "_mtime": record["_mtime"],
-            "_ctime": record["_ctime"],
-            "_creator": record["_creator"],
-            "_last_modifier": record["_last_modifier"],
-            "_locked": True if record["_locked"] else None,
-            "_locked_by": record["_locked_by"],
-            "_archived": bool(record["_archived"]),
-        }
-        for column in table["columns"] if columns is None else columns:
-            cell_type = CELL_TYPES[column["type"]]
-            if column["type"] == "link":
-                value: Any = (links or {}).get((column["key"], record["_id"]), [])
-            elif cell_type.system_field is not None:
-                value = row[cell_type.system_field]
-            else:
-                value = decode_cell(record[column_storage(column)], column)
-            row[column["key"] if keys else column["name"]] = value
-        return row
-
     def render_many(
         self,
         base: Base,
@@ -810,15 +785,45 @@ class Store:
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """Render several records, fetching their link cells in one pass per link column."""
+        """Stored records as the gateway returns them: system fields, then each shown column.
+
+        The per-column work (output key, source, decoder) is planned once for all records,
+        and link cells are fetched in one pass per link column.
+        """
+        if not records:
+            return []
         shown = table["columns"] if columns is None else columns
+        position = {name: index for index, name in enumerate(records[0].keys())}
         row_ids = [r["_id"] for r in records]
-        links: dict[tuple[str, str], list[Json]] = {}
-        for column in shown:
-            if column["type"] == "link":
-                for row_id, cells in self.linked(base, table, column, row_ids).items():
-                    links[(column["key"], row_id)] = cells[:LINK_CELL_MAX]
-        return [self.render(base, table, r, keys=keys, columns=shown, links=links) for r in records]
+        links: dict[str, dict[str, list[Json]]] = {
+            c["key"]: self.linked(base, table, c, row_ids) for c in shown if c["type"] == "link"
+        }
+        plan = [
+            (
+                column["key"] if keys else column["name"],
+                column,
+                CELL_TYPES[column["type"]],
+                position.get(column_storage(column), -1),
+            )
+            for column in shown
+        ]
+        system = [(field, position[field], SYSTEM_RENDER.get(field)) for field in SYSTEM_FIELDS]
+        rows: list[Json] = []
+        for record in records:
+            row: Json = {}
+            for field, index, convert in system:
+                row[field] = record[index] if convert is None else convert(record[index])
+            for label, column, cell_type, index in plan:
+                if column["type"] == "link":
+                    value: Any = links[column["key"]][row["_id"]][:LINK_CELL_MAX]
+                elif cell_type.system_field is not None:
+                    value = row[cell_type.system_field]
+                else:
+                    stored = record[index]
+                    value = None if stored is None else cell_type.decode(stored, column)
+                row[label] = value
+            rows.append(row)
+        return rows
 
     # ------------------------------------------------------------------ links
 
