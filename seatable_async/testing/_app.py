@@ -45,7 +45,8 @@ __all__ = [
 GATEWAY_PREFIX = "/api-gateway/api/v2/dtables/{base_uuid}"
 _GATEWAY_PATH = re.compile(r"^/api-gateway/api/v2/dtables/([^/]+)")
 _RATE_LIMITED_PREFIXES = ("/api-gateway/api/v2/dtables/", "/api/v2.1/", "/api2/")
-_UNLIMITED_PATHS = ("/api2/ping/", "/server-info/")
+_UNLIMITED_PATHS = ("/api2/ping", "/server-info")
+"""Never rate limited ("all endpoints except /ping and /server-info")."""
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -92,6 +93,8 @@ def _gateway_endpoint(
             return _respond(await handler(call))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
+        except (TypeError, ValueError) as exc:  # a body field of the wrong type
+            return JSONResponse({"error_message": f"invalid request: {exc}"}, 400)
 
     return endpoint
 
@@ -104,6 +107,8 @@ def _web_endpoint(emulator: Emulator, handler: _web.Handler, auth: _web.Auth) ->
             return _respond(await handler(call))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
+        except (TypeError, ValueError) as exc:  # a form field of the wrong type
+            return JSONResponse({"error_msg": f"invalid request: {exc}"}, 400)
 
     return endpoint
 
@@ -131,7 +136,7 @@ def _rate_key(scope: Scope) -> str | None:
     match = _GATEWAY_PATH.match(path)
     if match:
         return f"base:{match.group(1)}"
-    if path.startswith(_RATE_LIMITED_PREFIXES) and path not in _UNLIMITED_PATHS:
+    if path.startswith(_RATE_LIMITED_PREFIXES) and path.rstrip("/") not in _UNLIMITED_PATHS:
         client = scope.get("client") or ("unknown", 0)
         return f"ip:{client[0]}"
     return None

@@ -154,3 +154,22 @@ async def test_request_log_records_method_path_status_and_callback(clock: FakeCl
     assert second.query == "a=1"
     assert first.duration >= 0
     assert seen == ["/server-info/", "/api2/ping/"]
+
+
+async def test_dtable_web_calls_are_limited_per_client_but_pings_never(clock: FakeClock) -> None:
+    emu = Emulator(rate_limit=2, clock=clock)
+    try:
+        async with client_for(emu) as client:
+            pings = [(await client.get("/api2/ping/")).status_code for _ in range(4)]
+            calls = [
+                await client.get(
+                    "/api/v2.1/dtable/app-access-token/",
+                    headers={"Authorization": "Token test-api-token"},
+                )
+                for _ in range(3)
+            ]
+    finally:
+        emu.close()
+    assert pings == [200, 200, 200, 200]
+    assert [c.status_code for c in calls] == [200, 200, 429]
+    assert "x-ratelimit-limit" not in calls[0].headers

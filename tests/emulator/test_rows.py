@@ -245,3 +245,25 @@ async def test_unknown_table_and_bad_body(emulator: Emulator) -> None:
     assert unknown.status_code == 404
     assert not_json.status_code == 400
     assert "error_message" in not_json.json()
+
+
+async def test_wrongly_typed_fields_answer_400_not_500(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "POST",
+            "/query-links/",
+            json={"table_name": "Table1", "link_column_name": "Name", "rows": []},
+        )
+        typed = await gw.request(
+            "PUT",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column": "Age",
+                "op_type": "resize_column",
+                "new_column_width": "wide",
+            },
+        )
+    assert response.status_code == 400
+    assert typed.status_code == 400
+    assert "error_message" in typed.json()
