@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -18,10 +18,12 @@ __all__ = [
     "CELL_TYPES",
     "SYSTEM_FIELDS",
     "CellType",
+    "column_storage",
     "decode_cell",
     "encode_cell",
     "format_timestamp",
     "parse_date",
+    "quote_ident",
 ]
 
 Column = dict[str, Any]
@@ -53,6 +55,16 @@ _DATE_INPUT_FORMATS = (
     "%m/%d/%Y %H:%M",
 )
 _DURATION_RE = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQLite identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_storage(column: Mapping[str, Any]) -> str:
+    """SQLite column holding a SeaTable column's cells: ``c_<column key>``."""
+    return f"c_{column['key']}"
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -18,7 +18,8 @@ from ._cells import format_timestamp
 from ._errors import APIError, gateway_error
 from ._http import json_body, query_bool, query_int
 from ._sql import run_sql
-from ._store import Base, Json, Store, new_view
+from ._store import Base, Json, Store
+from ._views import new_view, visible_columns
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -70,11 +71,6 @@ def _list_of(value: Any, what: str, limit: int | None = None) -> list[Any]:
     if limit is not None and len(value) > limit:
         raise gateway_error(400, f"the number of {what} exceeds the limit of {limit}")
     return value
-
-
-def _visible_columns(table: Json, view: Json | None) -> list[Json]:
-    hidden = set(view.get("hidden_columns") or []) if view else set()
-    return [c for c in table["columns"] if c["key"] not in hidden]
 
 
 # ---------------------------------------------------------------------- base info
@@ -138,7 +134,7 @@ async def list_rows(call: Call) -> Json:
         raise gateway_error(400, f"limit must be between 1 and {LIMITS['list']}")
     records = call.store.select(call.base, table, view=view, limit=limit, offset=start)
     keys = not query_bool(request, "convert_keys", False)
-    columns = _visible_columns(table, view)
+    columns = visible_columns(table, view)
     return {"rows": call.store.render_many(call.base, table, records, keys=keys, columns=columns)}
 
 
@@ -505,7 +501,7 @@ async def list_columns(call: Call) -> Json:
     table = call.table(query)
     view_ref = query.get("view_name") or query.get("view_id")
     view = call.store.view(table, view_ref) if view_ref else None
-    return {"columns": _visible_columns(table, view)}
+    return {"columns": visible_columns(table, view)}
 
 
 async def insert_column(call: Call) -> Json:

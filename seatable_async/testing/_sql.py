@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import TokenType, exp
 from sqlglot.errors import ParseError, TokenError
 
-from ._cells import decode_cell
+from ._cells import column_storage, decode_cell
 from ._errors import gateway_error
 from ._store import (
     LINK_CELL_MAX,
@@ -26,7 +26,6 @@ from ._store import (
     Base,
     Json,
     Store,
-    column_storage,
 )
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "run_sql"]

@@ -21,10 +21,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ._cells import CELL_TYPES, SYSTEM_FIELDS, decode_cell, encode_cell, format_timestamp
+from ._cells import (
+    CELL_TYPES,
+    SYSTEM_FIELDS,
+    column_storage,
+    decode_cell,
+    encode_cell,
+    format_timestamp,
+    quote_ident,
+)
 from ._errors import APIError, gateway_error
+from ._views import new_view, view_condition, view_order
 
-__all__ = ["Base", "Store", "quote_ident"]
+__all__ = ["LINK_CELL_MAX", "SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "Base", "Json", "Store"]
 
 Json = dict[str, Any]
 
@@ -55,29 +64,6 @@ CREATE TABLE IF NOT EXISTS emu_assets (
     PRIMARY KEY (base_uuid, path));
 """
 
-_VIEW_FILTER_SQL: dict[str, tuple[str, Callable[[Any], object] | None]] = {
-    "is": ("{col} = ?", None),
-    "is_not": ("({col} IS NULL OR {col} != ?)", None),
-    "equal": ("{col} = ?", float),
-    "not_equal": ("({col} IS NULL OR {col} != ?)", float),
-    "less": ("{col} < ?", float),
-    "greater": ("{col} > ?", float),
-    "less_or_equal": ("{col} <= ?", float),
-    "greater_or_equal": ("{col} >= ?", float),
-    "contains": ("instr({col}, ?) > 0", str),
-    "does_not_contain": ("({col} IS NULL OR instr({col}, ?) = 0)", str),
-    "is_empty": ("{col} IS NULL", None),
-    "is_not_empty": ("{col} IS NOT NULL", None),
-    "is empty": ("{col} IS NULL", None),
-    "is not empty": ("{col} IS NOT NULL", None),
-}
-"""View filter predicates the emulator evaluates: SQL template and how to coerce the term."""
-
-
-def quote_ident(name: str) -> str:
-    """Quote an SQLite identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
 
 def now_utc() -> datetime:
     """Current time, timezone-aware."""
@@ -107,34 +93,6 @@ SYSTEM_RENDER: dict[str, Callable[[Any], Any]] = {
     "_archived": bool,
 }
 """System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null)."""
-
-
-def column_storage(column: Mapping[str, Any]) -> str:
-    """SQLite column name for a SeaTable column."""
-    return f"c_{column['key']}"
-
-
-def new_view(view_id: str, name: str, view_type: str = "table", is_locked: bool = False) -> Json:
-    """A view object with every key the gateway returns."""
-    return {
-        "_id": view_id,
-        "name": name,
-        "type": view_type or "table",
-        "is_locked": is_locked,
-        "rows": [],
-        "formula_rows": {},
-        "summaries": {},
-        "filter_conjunction": "And",
-        "filters": [],
-        "sorts": [],
-        "hidden_columns": [],
-        "groupbys": [],
-        "group_rows": [],
-        "groups": [],
-        "colorbys": {},
-        "link_rows": {},
-        "colors": {},
-    }
 
 
 class Store:
@@ -737,8 +695,9 @@ class Store:
             params.append(row_id)
         order = "_seq"
         if view is not None:
-            clauses.extend(self._view_filters(table, view, params))
-            order = self._view_order(table, view)
+            condition = view_condition(table, view, params)
+            clauses += [condition] if condition else []
+            order = view_order(table, view)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         query = f"SELECT * FROM {self.sqlite_table(base, table)}{where} ORDER BY {order}"
         if limit is not None:
@@ -746,35 +705,6 @@ class Store:
             params.extend((limit, offset))
         with self._lock:
             return self._db.execute(query, params).fetchall()
-
-    def _view_filters(self, table: Json, view: Json, params: list[object]) -> list[str]:
-        parts: list[str] = []
-        for spec in view.get("filters") or []:
-            column = self.find_column(table, str(spec.get("column_key", "")))
-            rule = _VIEW_FILTER_SQL.get(str(spec.get("filter_predicate", "")))
-            if column is None or rule is None:
-                continue
-            template, coerce = rule
-            parts.append(template.format(col=quote_ident(column_storage(column))))
-            if "?" in template:
-                term = spec.get("filter_term")
-                try:
-                    params.append(coerce(term) if coerce is not None else term)
-                except (TypeError, ValueError):
-                    params.append(term)
-        if not parts:
-            return []
-        conjunction = " OR " if view.get("filter_conjunction") == "Or" else " AND "
-        return ["(" + conjunction.join(parts) + ")"]
-
-    def _view_order(self, table: Json, view: Json) -> str:
-        terms: list[str] = []
-        for sort in view.get("sorts") or []:
-            column = self.find_column(table, str(sort.get("column_key", "")))
-            if column is not None:
-                direction = "DESC" if sort.get("sort_type") == "down" else "ASC"
-                terms.append(f"{quote_ident(column_storage(column))} {direction}")
-        return ", ".join([*terms, "_seq"])
 
     def render_many(
         self,
