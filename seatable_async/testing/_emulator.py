@@ -104,6 +104,11 @@ class Emulator:
         return f"{digest[:32]}@auth.local"
 
     @property
+    def display_name(self) -> str:
+        """The user's display name: the local part of ``username``."""
+        return (self.username or "emulator").split("@")[0]
+
+    @property
     def base(self) -> Base:
         """The default base."""
         base = self.store.base(self.base_uuid)

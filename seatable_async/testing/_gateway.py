@@ -1,7 +1,7 @@
 """API-gateway handlers: base operations under ``/api-gateway/api/v2/dtables/{base_uuid}/``.
 
-``ROUTES`` is the whole surface: (method, path suffix, handler, writes). Handlers receive a
-:class:`Call` whose base token was already verified by the app.
+``ROUTES`` is the whole surface: (method, path suffix, handler). Handlers receive a
+:class:`Call` whose base token (and its read/write permission) the app already checked.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ async def list_collaborators(call: Call) -> Json:
         "user_list": [
             {
                 "email": emulator.user_id,
-                "name": (emulator.username or "emulator").split("@")[0],
+                "name": emulator.display_name,
                 "contact_email": emulator.username or "",
                 "avatar_url": "",
                 "id_in_org": "",
@@ -130,8 +130,10 @@ async def list_rows(call: Call) -> Json:
     view = call.store.view(table, view_ref) if view_ref else None
     start = query_int(request, "start", 0, gateway_error)
     limit = query_int(request, "limit", LIMITS["list"], gateway_error)
-    if not 1 <= limit <= LIMITS["list"] or start < 0:
+    if not 1 <= limit <= LIMITS["list"]:
         raise gateway_error(400, f"limit must be between 1 and {LIMITS['list']}")
+    if start < 0:
+        raise gateway_error(400, "start invalid")
     records = call.store.select(call.base, table, view=view, limit=limit, offset=start)
     keys = not query_bool(request, "convert_keys", False)
     columns = visible_columns(table, view)

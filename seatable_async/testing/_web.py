@@ -194,7 +194,7 @@ async def account_info(call: WebCall) -> Json:
         "row_usage": 0,
         "avatar_url": "",
         "email": emulator.user_id,
-        "name": (emulator.username or "emulator").split("@")[0],
+        "name": emulator.display_name,
         "login_id": "",
         "contact_email": emulator.username or "",
         "institution": "",
