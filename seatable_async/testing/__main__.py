@@ -13,7 +13,7 @@ import uvicorn
 
 from ._app import RequestRecord
 from ._emulator import Emulator
-from ._server import bind_socket
+from ._server import bind_socket, uvicorn_config
 
 __all__ = ["build_parser", "emulator_from_args", "format_record", "main"]
 
@@ -75,11 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"base {emulator.base_uuid}",
             flush=True,
         )
-        config = uvicorn.Config(
-            emulator.app, log_level="warning", access_log=False, date_header=False
-        )
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            uvicorn.Server(uvicorn_config(emulator, log_level="warning")).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled after shutdown
             pass
         finally:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import anyio.to_thread
 import uvicorn
@@ -20,7 +21,7 @@ import uvicorn
 from ._app import ConnectionDropped
 from ._emulator import Emulator
 
-__all__ = ["ServerThread", "bind_socket", "serve", "serve_in_thread"]
+__all__ = ["ServerThread", "bind_socket", "serve", "serve_in_thread", "uvicorn_config"]
 
 STARTUP_TIMEOUT = 10.0
 """Seconds to wait for uvicorn to accept connections."""
@@ -40,6 +41,21 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def uvicorn_config(emulator: Emulator, **options: Any) -> uvicorn.Config:
+    """uvicorn settings shared by the thread server and the CLI: no access log, no lifespan,
+    no ``Server: uvicorn`` header, and no ``Date`` header (the app sends one from the
+    emulator's clock)."""
+    return uvicorn.Config(
+        emulator.app,
+        access_log=False,
+        lifespan="off",
+        loop="asyncio",
+        date_header=False,
+        server_header=False,
+        **options,
+    )
 
 
 class _HideDroppedConnections(logging.Filter):
@@ -73,15 +89,7 @@ class ServerThread:
         sock = bind_socket(self.host, self.port)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.emulator.app,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            loop="asyncio",
-            date_header=False,
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(uvicorn_config(self.emulator, log_config=None))
         self._server = server
         logging.getLogger("uvicorn.error").addFilter(self._filter)
         self._thread = threading.Thread(
