@@ -71,6 +71,8 @@ class Emulator:
         )
         self.upload_tokens: dict[str, tuple[str, float]] = {}
         self.download_tokens: dict[str, tuple[str, str]] = {}
+        self.tasks: dict[str, str] = {}
+        """Background-task statuses by task id (auto-links finish at once)."""
         base = self.store.base_by_name(workspace_id, base_name)
         if base is None:
             base = self.store.create_base(base_name, workspace_id)

@@ -369,6 +369,66 @@ async def create_links(call: Call) -> Json:
     return _OK
 
 
+async def auto_links(call: Call) -> Json:
+    """``autoLinks``: link every row pair whose matching columns hold equal values.
+
+    The work is done at once; the returned task id reports ``success`` on ``auto-link-task``.
+    """
+    body = await call.body()
+    link_id = body.get("link_id")
+    tables = call.base.tables
+    column = next(
+        (
+            c
+            for t in tables
+            for c in t["columns"]
+            if c["type"] == "link" and c["data"]["link_id"] == link_id
+        ),
+        None,
+    )
+    if column is None:
+        raise gateway_error(400, "link_id invalid")
+    link = column["data"]
+    own = call.store.table(call.base, table_id=link["table_id"])
+    other = call.store.table(call.base, table_id=link["other_table_id"])
+    pairs: list[tuple[Json, Json]] = []
+    for spec in _list_of(body.get("matching_keys"), "matching_keys"):
+        if not isinstance(spec, dict):
+            raise gateway_error(400, "matching_keys invalid")
+        left = call.store.column(own, str(spec.get("table1_key")))
+        right = call.store.column(other, str(spec.get("table2_key")))
+        if {left["type"], right["type"]} & {"formula", "link-formula", "link"}:
+            raise gateway_error(400, "formula and link columns can not be matched")
+        pairs.append((left, right))
+    if not pairs:
+        raise gateway_error(400, "matching_keys invalid")
+    own_rows = call.emulator.rows(own["name"], base_uuid=call.base.uuid, convert_keys=False)
+    other_rows = call.emulator.rows(other["name"], base_uuid=call.base.uuid, convert_keys=False)
+    mapping: dict[str, list[str]] = {}
+    for row in own_rows:
+        key = tuple(row[left["key"]] for left, _ in pairs)
+        if None in key:
+            continue
+        matches = [o["_id"] for o in other_rows if tuple(o[r["key"]] for _, r in pairs) == key]
+        if matches:
+            mapping[row["_id"]] = matches
+    call.store.set_links(call.base, own, link, mapping, mode="add")
+    task_id = str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))
+    call.emulator.tasks[task_id] = "success"
+    return {"task_id": task_id}
+
+
+async def auto_link_task(call: Call) -> Json:
+    """``autoLinkTask``: the task id may come as a query parameter or in a JSON body."""
+    task_id = call.request.query_params.get("task_id")
+    if task_id is None:
+        task_id = str((await call.body()).get("task_id", ""))
+    status = call.emulator.tasks.get(task_id)
+    if status is None:
+        raise gateway_error(404, f"task {task_id} not found")
+    return {"status": status}
+
+
 async def update_links(call: Call) -> Json:
     """``updateRowLink``: replace the links of each listed row."""
     table, link, mapping = _link_request(call, await call.body())
@@ -707,6 +767,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/links/", create_links),
     ("PUT", "/links/", update_links),
     ("DELETE", "/links/", delete_links),
+    ("POST", "/auto-links/", auto_links),
+    ("GET", "/auto-link-task/", auto_link_task),
     ("POST", "/tables/", create_table),
     ("PUT", "/tables/", rename_table),
     ("DELETE", "/tables/", delete_table),

@@ -302,3 +302,38 @@ async def test_row_comments(emulator: Emulator, clock: FakeClock) -> None:
     assert old.json() == {"comments": []}
     assert deleted.json() == {"success": True}
     assert missing.status_code == 404
+
+
+async def test_auto_links_match_equal_values(emulator: Emulator) -> None:
+    emulator.add_table("Cities", [("City", "text")])
+    ann, bob = emulator.append_rows("Contacts", [{"Name": "Berlin"}, {"Name": "Nowhere"}])
+    (berlin,) = emulator.append_rows("Cities", [{"City": "Berlin"}])
+    async with gateway_for(emulator) as gw:
+        link = (
+            await gw.request(
+                "POST",
+                "/columns/",
+                json={
+                    "table_name": "Contacts",
+                    "column_name": "Lives in",
+                    "column_type": "link",
+                    "column_data": {"table": "Contacts", "other_table": "Cities"},
+                },
+            )
+        ).json()["data"]
+        started = await gw.request(
+            "POST",
+            "/auto-links/",
+            json={
+                "link_id": link["link_id"],
+                "matching_keys": [{"table1_key": "0000", "table2_key": "0000"}],
+            },
+        )
+        task = await gw.request(
+            "GET", "/auto-link-task/", params={"task_id": started.json()["task_id"]}
+        )
+        unknown = await gw.request("GET", "/auto-link-task/", params={"task_id": "nope"})
+    assert task.json() == {"status": "success"}
+    assert unknown.status_code == 404
+    links = {r["_id"]: r["Lives in"] for r in emulator.rows("Contacts")}
+    assert links == {ann: [{"row_id": berlin, "display_value": "Berlin"}], bob: []}
