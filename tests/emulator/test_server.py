@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -90,3 +92,22 @@ def test_plugin_fixtures(seatable_base: SeaTableTestBase) -> None:
     assert login.status_code == 200
     assert token.json()["dtable_uuid"] == seatable_base.base_uuid
     assert seatable_base.emulator.base_uuid == seatable_base.base_uuid
+
+
+def test_plugin_imports_without_the_testing_extra() -> None:
+    """The pytest11 entry point loads for every install, so it must not need starlette & co."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in {'starlette', 'uvicorn', 'sqlglot'}:\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import seatable_async.testing.pytest_plugin as plugin\n"
+        "print(plugin.seatable_emulator.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "seatable_emulator"
