@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="SQLite file (default: in memory)")
     parser.add_argument("--token-lifetime", type=float, default=3 * 24 * 3600.0, help="seconds")
     parser.add_argument("--base-name", default="Test Base")
+    parser.add_argument("--quiet", action="store_true", help="no log line per request")
     return parser
 
 
@@ -60,7 +61,7 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
         token_lifetime=args.token_lifetime,
         base_name=args.base_name,
         keep_request_log=False,
-        on_request=lambda record: print(format_record(record), flush=True),
+        on_request=None if args.quiet else lambda record: print(format_record(record), flush=True),
     )
 
 

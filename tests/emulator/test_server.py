@@ -74,6 +74,11 @@ def test_cli_options_map_onto_the_emulator(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out.startswith("GET /server-info/?x=1 -> 200 ")
 
 
+def test_cli_quiet_logs_nothing() -> None:
+    with emulator_from_args(build_parser().parse_args(["--quiet"])) as emu:
+        assert emu.on_request is None
+
+
 def test_format_record_names_the_fault() -> None:
     record = RequestRecord("POST", "/rows/", "", 0, 0.0123, "reset")
     assert format_record(record) == "POST /rows/ -> 0 12.3ms [fault reset]"
