@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -79,10 +80,12 @@ async def test_append_row_returns_the_row_by_column_name(server: respx.MockRoute
         await base.append_row("Table1", {"Name": "Max", "Age": 21})
     assert row == {"_id": first_row["_id"], "Name": "Max", "Age": 21, "_creator": "u"}
     assert metadata.call_count == 1
-    body = append.calls[0].request.read()
-    assert body == (
-        b'{"table_name":"Table1","rows":[{"Name":"Max","Age":21}],"apply_default":true}'
-    )
+    body = json.loads(append.calls[0].request.read())
+    assert body == {
+        "table_name": "Table1",
+        "rows": [{"Name": "Max", "Age": 21}],
+        "apply_default": True,
+    }
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import respx
@@ -39,10 +41,12 @@ async def test_query_sends_sql_parameters_and_convert(server: respx.MockRouter) 
     async with Base(API_TOKEN, SERVER) as base:
         rows = await base.query("SELECT * FROM T WHERE a = ? AND b = ?", parameters=["x", 2])
     assert rows == [{"Name": "a"}]
-    sent = route.calls[0].request.read()
-    assert sent == (
-        b'{"sql":"SELECT * FROM T WHERE a = ? AND b = ?","convert_keys":true,"parameters":["x",2]}'
-    )
+    sent = json.loads(route.calls[0].request.read())
+    assert sent == {
+        "sql": "SELECT * FROM T WHERE a = ? AND b = ?",
+        "convert_keys": True,
+        "parameters": ["x", 2],
+    }
 
 
 async def test_success_false_raises_query_error(server: respx.MockRouter) -> None:
