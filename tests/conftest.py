@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from .helpers import SERVER, TOKEN_PATH, FakeTime, grant
+from .helpers import GATEWAY, METADATA, SERVER, TOKEN_PATH, FakeTime, grant
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -24,7 +24,10 @@ def fake_time() -> FakeTime:
 
 @pytest.fixture
 def server() -> Iterator[respx.MockRouter]:
-    """A mocked server that hands out base tokens; tests add the routes they exercise."""
+    """A mocked server that hands out base tokens and metadata; tests add the other routes."""
     with respx.mock(base_url=SERVER, assert_all_called=False) as router:
         router.get(TOKEN_PATH, name="token").mock(return_value=httpx.Response(200, json=grant()))
+        router.get(f"{GATEWAY}/metadata/", name="metadata").mock(
+            return_value=httpx.Response(200, json=METADATA)
+        )
         yield router

@@ -16,6 +16,24 @@ GATEWAY = f"/api-gateway/api/v2/dtables/{BASE_UUID}"
 TOKEN_PATH = "/api/v2.1/dtable/app-access-token/"
 
 
+METADATA = {
+    "metadata": {
+        "tables": [
+            {
+                "_id": "0000",
+                "name": "Table1",
+                "columns": [
+                    {"key": "0000", "name": "Name", "type": "text"},
+                    {"key": "a1B2", "name": "Age", "type": "number"},
+                ],
+                "views": [],
+            }
+        ]
+    }
+}
+"""The metadata of a base with one table, as `GET metadata/` answers it."""
+
+
 def make_jwt(exp: float | None = None, **claims: Any) -> str:
     """An unsigned-looking JWT with the claims SeaTable puts in a base token."""
 

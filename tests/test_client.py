@@ -20,28 +20,14 @@ from seatable_async import (
     NotFoundError,
     RetryPolicy,
     SeaTableError,
+    ServiceUnavailableError,
 )
 
-from .helpers import API_TOKEN, GATEWAY, SERVER
+from .helpers import API_TOKEN, GATEWAY, METADATA, SERVER, FakeTime
 
 pytestmark = pytest.mark.anyio
 
 ROWS = f"{GATEWAY}/rows/"
-METADATA = {
-    "metadata": {
-        "tables": [
-            {
-                "_id": "0000",
-                "name": "Table1",
-                "columns": [
-                    {"key": "0000", "name": "Name", "type": "text"},
-                    {"key": "a1B2", "name": "Age", "type": "number"},
-                ],
-                "views": [],
-            }
-        ]
-    }
-}
 
 
 async def test_list_rows_sends_the_official_parameters(server: respx.MockRouter) -> None:
@@ -72,9 +58,7 @@ async def test_append_row_returns_the_row_by_column_name(server: respx.MockRoute
             },
         )
     )
-    metadata = server.get(f"{GATEWAY}/metadata/").mock(
-        return_value=httpx.Response(200, json=METADATA)
-    )
+    metadata = server.routes["metadata"]
     async with Base(API_TOKEN, SERVER) as base:
         row = await base.append_row("Table1", {"Name": "Max", "Age": 21}, apply_default=True)
         await base.append_row("Table1", {"Name": "Max", "Age": 21})
@@ -86,6 +70,39 @@ async def test_append_row_returns_the_row_by_column_name(server: respx.MockRoute
         "rows": [{"Name": "Max", "Age": 21}],
         "apply_default": True,
     }
+
+
+APPENDED = {
+    "inserted_row_count": 1,
+    "row_ids": [{"_id": "Bko1e60YT-egit2SljWSZA"}],
+    "first_row": {"_id": "Bko1e60YT-egit2SljWSZA", "0000": "Max", "n3W0": 7},
+}
+
+
+async def test_append_row_never_fails_after_the_write(
+    server: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    """A column unknown to the cached metadata, whose refresh then fails, keeps its key."""
+    append = server.post(ROWS).mock(return_value=httpx.Response(200, json=APPENDED))
+    metadata = server.routes["metadata"]
+    metadata.side_effect = [httpx.Response(200, json=METADATA), httpx.Response(404)]
+    async with Base(API_TOKEN, SERVER, retry=fake_time.policy()) as base:
+        row = await base.append_row("Table1", {"Name": "Max", "Count": 7})
+    assert row == {"_id": "Bko1e60YT-egit2SljWSZA", "Name": "Max", "n3W0": 7}
+    assert append.call_count == 1
+    assert metadata.call_count == 2
+
+
+async def test_append_row_sends_nothing_when_metadata_fails(
+    server: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    """Names are resolved before the write, so a metadata failure leaves the base untouched."""
+    append = server.post(ROWS).mock(return_value=httpx.Response(200, json=APPENDED))
+    server.routes["metadata"].mock(return_value=httpx.Response(503))
+    async with Base(API_TOKEN, SERVER, retry=fake_time.policy(max_attempts=2)) as base:
+        with pytest.raises(ServiceUnavailableError):
+            await base.append_row("Table1", {"Name": "Max"})
+    assert append.call_count == 0
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from .._constants import MAX_LIST_ROWS
+from .._exceptions import SeaTableError
 from .._validation import check_range, optional_text, require_row, require_text, without_none
 from ._resource import Row
 from .base_info import BaseInfoResource
@@ -52,16 +54,19 @@ class RowsResource(BaseInfoResource):
             rows=[require_row("row_data", row_data)],
             apply_default=apply_default,
         )
+        names = await self._column_names(table_name)
         answer = await self._gateway("POST", "rows/", json=body)
         first_row: Row = answer["first_row"]
-        return await self._named(table_name, first_row)
+        return await self._named(table_name, first_row, names)
 
-    async def _named(self, table_name: str, row: Row) -> Row:
-        """A row the server keyed by column key (as append answers), keyed by name instead."""
-        if all(key.startswith("_") for key in row):
-            return row
-        names = await self._column_names(table_name)
+    async def _named(self, table_name: str, row: Row, names: dict[str, str]) -> Row:
+        """A row the server keyed by column key (as append answers), keyed by name instead.
+
+        Runs after a write succeeded, so it never raises: a column it cannot name (metadata
+        unreachable) keeps its key rather than turning a stored row into an error.
+        """
         if not all(key.startswith("_") or key in names for key in row):
             self._metadata_cache = None
-            names = await self._column_names(table_name)
+            with contextlib.suppress(SeaTableError):
+                names = await self._column_names(table_name)
         return {names.get(key, key): value for key, value in row.items()}
