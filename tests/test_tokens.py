@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
@@ -46,13 +47,30 @@ async def test_auth_fetches_the_token_up_front(server: respx.MockRouter) -> None
         assert base.base_uuid == BASE_UUID
 
 
+def _held_until(
+    release: anyio.Event, *tokens: str
+) -> Callable[[httpx.Request], Awaitable[httpx.Response]]:
+    """A token endpoint that answers only once `release` is set, so callers pile up meanwhile."""
+    grants = iter(tokens)
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json=grant(next(grants)))
+
+    return answer
+
+
 async def test_fifty_concurrent_calls_make_one_token_request(server: respx.MockRouter) -> None:
-    server.get(ROWS).mock(return_value=httpx.Response(200, json={"rows": []}))
+    rows = server.get(ROWS).mock(return_value=httpx.Response(200, json={"rows": []}))
+    release = anyio.Event()
+    server["token"].side_effect = _held_until(release, make_jwt(time.time() + 3600))
     async with Base(API_TOKEN, SERVER) as base, anyio.create_task_group() as group:
         for _ in range(50):
             group.start_soon(base.list_rows, "Table1")
+        await anyio.wait_all_tasks_blocked()
+        release.set()
     assert server["token"].call_count == 1
-    assert server.routes[1].call_count == 50
+    assert rows.call_count == 50
 
 
 @pytest.mark.parametrize(
@@ -83,22 +101,25 @@ async def test_rejected_base_token_is_refreshed_once(
 
 async def test_concurrent_rejections_share_one_refresh(server: respx.MockRouter) -> None:
     stale, fresh = make_jwt(time.time() + 3600, n=1), make_jwt(time.time() + 3600, n=2)
-    server["token"].mock(
-        side_effect=[httpx.Response(200, json=grant(stale)), httpx.Response(200, json=grant(fresh))]
-    )
+    server["token"].mock(return_value=httpx.Response(200, json=grant(stale)))
 
     def answer(request: httpx.Request) -> httpx.Response:
         if _bearer(request) == stale:
             return httpx.Response(401, json={"detail": "Invalid token"})
         return httpx.Response(200, json={"rows": []})
 
-    server.get(ROWS).mock(side_effect=answer)
+    rows = server.get(ROWS).mock(side_effect=answer)
     async with Base(API_TOKEN, SERVER) as base:
         await base.auth()
+        release = anyio.Event()
+        server["token"].side_effect = _held_until(release, fresh)
         async with anyio.create_task_group() as group:
             for _ in range(20):
                 group.start_soon(base.list_rows, "Table1")
+            await anyio.wait_all_tasks_blocked()
+            release.set()
     assert server["token"].call_count == 2
+    assert rows.call_count == 40
 
 
 async def test_permission_denied_is_not_a_token_problem(server: respx.MockRouter) -> None:
