@@ -592,7 +592,7 @@ async def _rows(c: Conformance, emulator: Emulator, token: str) -> list[str]:
 
 
 async def _links(c: Conformance, emulator: Emulator, token: str, row_ids: list[str]) -> None:
-    """Links between Projects and Tasks: create, list, replace, delete."""
+    """Links between Projects and Tasks: create, list, replace, delete, auto-link."""
     gw = _gateway(emulator)
     tasks = {"table_name": "Tasks", "rows": [{"Title": "Design"}, {"Title": "Build"}]}
     appended = await c.call("POST", gw("/rows/"), 200, token=token, json=tasks)
@@ -616,6 +616,18 @@ async def _links(c: Conformance, emulator: Emulator, token: str, row_ids: list[s
     replace = {**ids, "other_rows_ids_map": {row_ids[0]: task_ids[:1]}}
     await c.call("PUT", gw("/links/"), 200, token=token, json=replace)
     await c.call("DELETE", gw("/links/"), 200, token=token, json=replace)
+    await _auto_links(c, gw, token, ids["link_id"])
+
+
+async def _auto_links(c: Conformance, gw: Callable[[str], str], token: str, link_id: str) -> None:
+    """Auto-link Projects to Tasks by name, then poll the task (its body is optional; the id
+    goes in the query, as reference section 4.3 advises)."""
+    names = {"table_name": "Tasks", "rows": [{"Title": "Apollo"}]}
+    await c.call("POST", gw("/rows/"), 200, token=token, json=names)
+    by_name = {"link_id": link_id, "matching_keys": [{"table1_key": "0000", "table2_key": "0000"}]}
+    started = await c.call("POST", gw("/auto-links/"), 200, token=token, json=by_name)
+    task = {"task_id": started["task_id"]}
+    await c.call("GET", gw("/auto-link-task/"), 200, token=token, params=task)
 
 
 async def _views(c: Conformance, emulator: Emulator, token: str) -> None:
