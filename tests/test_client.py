@@ -14,14 +14,17 @@ import respx
 import seatable_async
 from seatable_async import (
     Account,
+    APIConnectionError,
     APITimeoutError,
     Base,
     InvalidInputError,
     NotFoundError,
+    RetryEvent,
     RetryPolicy,
     SeaTableError,
     ServiceUnavailableError,
 )
+from seatable_async._transport import StaticToken
 
 from .helpers import API_TOKEN, GATEWAY, METADATA, SERVER, FakeTime
 
@@ -168,6 +171,27 @@ async def test_tokens_never_leak_into_repr_errors_or_logs(
     await account.aclose()
 
 
+async def test_tokens_never_leak_through_retries_or_transport_errors(
+    server: respx.MockRouter, caplog: pytest.LogCaptureFixture, fake_time: FakeTime
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.get(ROWS).mock(side_effect=[httpx.Response(429), httpx.ConnectError("refused")])
+    events: list[RetryEvent] = []
+    policy = fake_time.policy(max_attempts=2, on_retry=events.append)
+    async with Base(API_TOKEN, SERVER, retry=policy) as base:
+        with pytest.raises(APIConnectionError) as caught:
+            await base.list_rows("T")
+        base_token = server["token"].calls[0].response.json()["access_token"]
+        error = caught.value
+        texts = [str(error), repr(error), repr(error.__cause__), repr(error.request.headers)]
+        texts += [caplog.text, repr(events), repr(base._base_token), repr(StaticToken(API_TOKEN))]
+    assert len(events) == 1
+    assert "retrying GET" in caplog.text
+    for text in texts:
+        assert API_TOKEN not in text
+        assert base_token not in text
+
+
 async def test_user_agent_and_default_timeouts(server: respx.MockRouter) -> None:
     route = server.get(ROWS).mock(return_value=httpx.Response(200, json={"rows": []}))
     async with Base(API_TOKEN, SERVER) as base:
@@ -246,17 +270,24 @@ async def _record(seen: list[httpx.Request], request: httpx.Request) -> None:
 class TrackingTransport(httpx.AsyncBaseTransport):
     """Answers from a respx router and counts response bodies that were never closed."""
 
-    def __init__(self, router: respx.MockRouter) -> None:
+    def __init__(self, router: respx.MockRouter, broken_bodies: int = 0) -> None:
         self.router = router
         self.open: set[int] = set()
+        self.broken_bodies = broken_bodies
+        """How many of the first bodies drop their connection after the first byte."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         answer = await self.router.async_handler(request)
         tracker = self
+        breaks = self.broken_bodies > 0
+        self.broken_bodies -= breaks
 
         class Body(httpx.AsyncByteStream):
             async def __aiter__(self) -> AsyncIterator[bytes]:
-                yield answer.content
+                yield answer.content[:1]
+                if breaks:
+                    raise httpx.ReadError("connection dropped mid-body")
+                yield answer.content[1:]
 
             async def aclose(self) -> None:
                 tracker.open.discard(id(self))
@@ -288,3 +319,22 @@ async def test_failed_responses_are_read_and_closed() -> None:
     assert caught.value.attempts == 4
     assert tracking.open == set()
     assert router.calls.call_count == 5
+
+
+async def test_bodies_that_break_midway_are_closed() -> None:
+    router = respx.MockRouter(base_url=SERVER, assert_all_called=False)
+    router.get("/api/v2.1/dtable/app-access-token/").mock(
+        return_value=httpx.Response(200, json={"access_token": "t", "dtable_uuid": "u"})
+    )
+    router.get("/api-gateway/api/v2/dtables/u/rows/").mock(
+        return_value=httpx.Response(200, json={"rows": []})
+    )
+    tracking = TrackingTransport(router)
+    async with httpx.AsyncClient(transport=tracking) as client:
+        policy = RetryPolicy(initial_delay=0, max_delay=0)
+        async with Base(API_TOKEN, SERVER, http_client=client, retry=policy) as base:
+            await base.auth()
+            tracking.broken_bodies = 2
+            assert await base.list_rows("T") == []
+    assert tracking.open == set()
+    assert router.calls.call_count == 4
