@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 from typing import Any
 
@@ -128,24 +129,31 @@ class RateLimitError(APIStatusError):
 
 
 class ServerError(APIStatusError):
-    """5xx: something went wrong on SeaTable's end."""
+    """5xx: something went wrong on SeaTable's end.
+
+    Raised as is for the rarer codes (501, 505, ...), which say nothing transient: not retried.
+    """
+
+
+class _TransientServerError(ServerError):
+    """The 5xx codes that a later attempt may not see again; retried for idempotent calls."""
 
     retry_safety = RetrySafety.IF_IDEMPOTENT
 
 
-class InternalServerError(ServerError):
+class InternalServerError(_TransientServerError):
     """500."""
 
 
-class BadGatewayError(ServerError):
+class BadGatewayError(_TransientServerError):
     """502."""
 
 
-class ServiceUnavailableError(ServerError):
+class ServiceUnavailableError(_TransientServerError):
     """503."""
 
 
-class GatewayTimeoutError(ServerError):
+class GatewayTimeoutError(_TransientServerError):
     """504."""
 
 
@@ -221,5 +229,5 @@ def error_for_response(
     return error_class(message, response=response, error_type=error_type, retry_after=retry_after)
 
 
-FAILED_SUCCESS_MARKERS = (b'"success": false', b'"success":false')
-"""Byte patterns that make a 2xx body worth parsing for a `"success": false` failure."""
+FAILED_SUCCESS = re.compile(rb'"success"\s*:\s*false')
+"""Bytes that make a 2xx body worth parsing for a `"success": false` failure."""

@@ -101,16 +101,18 @@ def _server_now(response: httpx.Response) -> float:
 def server_hint(response: httpx.Response, *, now: float | None = None) -> float | None:
     """Seconds the server asks us to wait: `Retry-After`, else on 429 `x-ratelimit-reset` - now.
 
-    "Now" is the server's `Date` when it sent one, our clock otherwise.
+    "Now" is the server's `Date` when it sent one, our clock otherwise. A reset time already
+    past says nothing about how long to wait, so backoff applies instead.
     """
     now = _server_now(response) if now is None else now
     retry_after = response.headers.get("retry-after")
     if retry_after is not None and (seconds := _retry_after_seconds(retry_after, now)) is not None:
         return seconds
     reset = response.headers.get("x-ratelimit-reset")
-    if response.status_code == 429 and reset is not None:
-        try:
-            return max(0.0, float(reset) - now)
-        except ValueError:
-            return None
-    return None
+    if response.status_code != 429 or reset is None:
+        return None
+    try:
+        remaining = float(reset) - now
+    except ValueError:
+        return None
+    return remaining if remaining > 0 else None

@@ -20,6 +20,7 @@ from seatable_async import (
     RateLimitError,
     RetryEvent,
     RetryPolicy,
+    ServerError,
     ServiceUnavailableError,
 )
 from seatable_async._retry import server_hint
@@ -145,6 +146,25 @@ def test_reset_is_measured_against_the_servers_date_header() -> None:
     headers["x-ratelimit-reset"] = str(int(server_date.timestamp()) + 7)
     assert server_hint(httpx.Response(429, headers=headers)) == 7.0
     assert server_hint(httpx.Response(503, headers=headers)) is None
+
+
+def test_a_reset_time_already_past_gives_no_hint() -> None:
+    server_date = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    headers = {"date": format_datetime(server_date, usegmt=True)}
+    headers["x-ratelimit-reset"] = str(int(server_date.timestamp()) - 3)
+    assert server_hint(httpx.Response(429, headers=headers)) is None
+
+
+async def test_rarer_5xx_are_raised_not_retried(
+    server: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    route = server.get(ROWS).mock(return_value=httpx.Response(501, text="Not Implemented"))
+    async with _base(fake_time) as base:
+        with pytest.raises(ServerError) as caught:
+            await base.list_rows("Table1")
+    assert type(caught.value) is ServerError
+    assert route.call_count == 1
+    assert fake_time.sleeps == []
 
 
 def test_retry_after_as_http_date() -> None:

@@ -49,9 +49,15 @@ async def test_query_sends_sql_parameters_and_convert(server: respx.MockRouter) 
     }
 
 
-async def test_success_false_raises_query_error(server: respx.MockRouter) -> None:
-    failed = {"success": False, "error_message": "no such table: X", "results": []}
-    server.post(SQL).mock(return_value=httpx.Response(200, json=failed))
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"success": False, "error_message": "no such table: X", "results": []}),
+        '{"results": [], "success" :\n false, "error_message": "no such table: X"}',
+    ],
+)
+async def test_success_false_raises_query_error(server: respx.MockRouter, body: str) -> None:
+    server.post(SQL).mock(return_value=httpx.Response(200, text=body))
     async with Base(API_TOKEN, SERVER) as base:
         with pytest.raises(QueryError, match="no such table: X") as caught:
             await base.query("SELECT * FROM X")

@@ -8,7 +8,7 @@ import anyio
 import httpx
 
 from .._exceptions import (
-    FAILED_SUCCESS_MARKERS,
+    FAILED_SUCCESS,
     APIConnectionError,
     APITimeoutError,
     error_for_response,
@@ -26,11 +26,10 @@ NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
 
 def _reports_failure(response: httpx.Response) -> bool:
     """True for a 2xx JSON body whose top level says `"success": false`."""
-    content = response.content
-    if not any(marker in content for marker in FAILED_SUCCESS_MARKERS):
+    if FAILED_SUCCESS.search(response.content) is None:
         return False
     try:
-        body = json.loads(content)
+        body = json.loads(response.content)
     except ValueError:
         return False
     return isinstance(body, dict) and body.get("success") is False
