@@ -122,6 +122,7 @@ class Store:
                     record["created_at"],
                     json.loads(record["metadata"]),
                 )
+        self._reseed_after_restart()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -145,6 +146,15 @@ class Store:
             value = factory()
             db.execute("INSERT INTO emu_settings (key, value) VALUES (?, ?)", (key, value))
             return value
+
+    def _reseed_after_restart(self) -> None:
+        """Give every start on a stored database its own id stream, so a seeded generator
+        never hands out ids it handed out before; a fresh database keeps the plain seed."""
+        starts = int(self.setting("starts", lambda: "1" if self._bases else "0"))
+        with self.transaction() as db:
+            db.execute("UPDATE emu_settings SET value = ? WHERE key = 'starts'", (str(starts + 1),))
+        if starts:
+            self._rng.seed(f"{self._rng.getrandbits(128):x}/{starts}")
 
     def new_row_id(self) -> str:
         """22-character row id: URL-safe base64 of 16 random bytes, padding stripped."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -267,3 +268,21 @@ async def test_wrongly_typed_fields_answer_400_not_500(emulator: Emulator) -> No
     assert response.status_code == 400
     assert typed.status_code == 400
     assert "error_message" in typed.json()
+
+
+def test_seeded_restarts_on_a_stored_db_never_reuse_row_ids(tmp_path: Path) -> None:
+    db = str(tmp_path / "emulator.sqlite")
+    ids: list[str] = []
+    for _ in range(3):
+        with Emulator(seed=1, db_path=db) as emu:
+            ids += emu.append_rows("Table1", [{"Name": "x"}, {"Name": "y"}])
+            assert [r["_id"] for r in emu.rows("Table1")] == ids
+    assert len(set(ids)) == 6
+
+
+def test_row_ids_are_deterministic_under_a_seed_for_a_fresh_db(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a.sqlite", "b.sqlite"):
+        with Emulator(seed=1, db_path=str(tmp_path / name)) as emu:
+            runs.append(emu.append_rows("Table1", [{"Name": "x"}]))
+    assert runs[0] == runs[1]
