@@ -19,6 +19,7 @@ from ._exceptions import (
     SeaTableError,
     ServerError,
     ServiceUnavailableError,
+    UnexpectedResponseError,
 )
 from ._retry import RetryEvent, RetryPolicy
 from ._version import __version__
@@ -45,5 +46,6 @@ __all__ = [
     "SeaTableError",
     "ServerError",
     "ServiceUnavailableError",
+    "UnexpectedResponseError",
     "__version__",
 ]

@@ -18,7 +18,7 @@ from ._constants import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
 )
-from ._exceptions import APIStatusError, InvalidInputError, SeaTableError
+from ._exceptions import InvalidInputError, SeaTableError, UnexpectedResponseError
 from ._retry import RetryPolicy
 from ._transport import (
     EXTENSION_KEY,
@@ -31,6 +31,7 @@ from ._transport import (
     TokenSource,
     UserClientTransport,
     build_transport,
+    describe,
 )
 from ._validation import require_text, server_root
 from .resources.rows import RowsResource
@@ -40,6 +41,9 @@ __all__ = ["Account", "Base"]
 
 Grant = Callable[[], Awaitable[dict[str, Any]]]
 _UNSET: Any = object()
+
+BASE_GRANT = {"access_token": str, "dtable_uuid": str}
+"""What a base-token grant must hold, whichever flow issued it."""
 
 DEFAULT_RETRY = RetryPolicy()
 """Five attempts, 0.5 s to 8 s full-jitter backoff, 60 s budget; writes not retried on 5xx."""
@@ -103,6 +107,26 @@ def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -
             raise InvalidInputError(f"{name} must be a positive number of seconds")
     if retry is not _UNSET and not isinstance(retry, RetryPolicy):
         raise InvalidInputError("retry must be a RetryPolicy")
+
+
+def _json_object(response: httpx.Response, expect: Mapping[str, type]) -> dict[str, Any]:
+    """The answer's JSON object, once it is known to hold every expected field."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise UnexpectedResponseError(
+            f"{describe(response.request)} answered with a body that is not a JSON object",
+            response=response,
+        )
+    wrong = [key for key, kind in expect.items() if not isinstance(body.get(key), kind)]
+    if wrong:
+        raise UnexpectedResponseError(
+            f"{describe(response.request)} answered without a valid {', '.join(wrong)}",
+            response=response,
+        )
+    return body
 
 
 @dataclasses.dataclass
@@ -170,12 +194,16 @@ class _APIClient:
         url: str,
         *,
         token: TokenKind | None,
+        expect: Mapping[str, type] | None = None,
         idempotent: bool | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """One logical call through the stack; returns the decoded JSON body."""
+    ) -> dict[str, Any]:
+        """One logical call through the stack; returns the JSON object it answered.
+
+        `expect` names the fields (and their types) the caller reads, checked before it does.
+        """
         if self._connection.closed:
             raise SeaTableError(f"{type(self).__name__} is closed")
         options = self._options
@@ -194,12 +222,7 @@ class _APIClient:
             timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
             extensions={EXTENSION_KEY: call},
         )
-        try:
-            return response.json()
-        except ValueError:
-            raise APIStatusError(
-                "the server answered with a body that is not JSON", response=response
-            ) from None
+        return _json_object(response, expect or {})
 
     async def aclose(self) -> None:
         """Closes the pool this client created; safe to call more than once."""
@@ -283,18 +306,18 @@ class Base(RowsResource, SQLResource, _APIClient):
         return base
 
     async def _grant_from_api_token(self) -> dict[str, Any]:
-        grant: dict[str, Any] = await self._request(
-            "GET", "/api/v2.1/dtable/app-access-token/", token="api"
+        return await self._request(
+            "GET", "/api/v2.1/dtable/app-access-token/", token="api", expect=BASE_GRANT
         )
-        return grant
 
     async def _fetch_base_token(self) -> str:
         grant = await self._grant()
         identity = self._identity
-        identity.base_uuid = require_text("dtable_uuid", grant.get("dtable_uuid"))
+        identity.base_uuid = grant["dtable_uuid"]
         identity.workspace_id = grant.get("workspace_id", identity.workspace_id)
         identity.dtable_name = grant.get("dtable_name", identity.dtable_name)
-        return require_text("access_token", grant.get("access_token"))
+        token: str = grant["access_token"]
+        return token
 
     @property
     def base_uuid(self) -> str | None:
@@ -314,7 +337,7 @@ class Base(RowsResource, SQLResource, _APIClient):
         """Gets a base token now rather than on the first call (the official SDK's `auth()`)."""
         await self._base_token.token()
 
-    async def _gateway(self, method: str, suffix: str, **request: Any) -> Any:
+    async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
         await self._base_token.token()
         path = f"/api-gateway/api/v2/dtables/{self.base_uuid}/{suffix}"
         return await self._request(method, path, token="base", **request)
@@ -362,9 +385,15 @@ class Account(_APIClient):
 
     async def _login(self) -> str:
         answer = await self._request(
-            "POST", "/api2/auth-token/", token=None, idempotent=True, data=self._credentials
+            "POST",
+            "/api2/auth-token/",
+            token=None,
+            expect={"token": str},
+            idempotent=True,
+            data=self._credentials,
         )
-        return require_text("token", answer.get("token"))
+        token: str = answer["token"]
+        return token
 
     async def auth(self) -> None:
         """Logs in now rather than on the first call."""
@@ -374,8 +403,7 @@ class Account(_APIClient):
         path = (
             f"/api/v2.1/workspace/{workspace_id}/dtable/{quote(base_name, safe='')}/access-token/"
         )
-        grant: dict[str, Any] = await self._request("GET", path, token="account")
-        return grant
+        return await self._request("GET", path, token="account", expect=BASE_GRANT)
 
     async def get_base(self, workspace_id: int, base_name: str) -> Base:
         """A ready `Base` for a base of this account, sharing this account's connection pool."""

@@ -28,6 +28,7 @@ __all__ = [
     "SeaTableError",
     "ServerError",
     "ServiceUnavailableError",
+    "UnexpectedResponseError",
     "error_for_response",
     "message_from_body",
 ]
@@ -159,6 +160,10 @@ class GatewayTimeoutError(_TransientServerError):
 
 class QueryError(APIStatusError):
     """A 2xx answer whose body says `"success": false` (SQL reports its errors this way)."""
+
+
+class UnexpectedResponseError(APIStatusError):
+    """A 2xx answer this client cannot use: not JSON, or without a field the API documents."""
 
 
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -23,10 +23,11 @@ from seatable_async import (
     RetryPolicy,
     SeaTableError,
     ServiceUnavailableError,
+    UnexpectedResponseError,
 )
 from seatable_async._transport import StaticToken
 
-from .helpers import API_TOKEN, GATEWAY, METADATA, SERVER, FakeTime
+from .helpers import API_TOKEN, GATEWAY, METADATA, SERVER, TOKEN_PATH, FakeTime
 
 pytestmark = pytest.mark.anyio
 
@@ -106,6 +107,28 @@ async def test_append_row_sends_nothing_when_metadata_fails(
         with pytest.raises(ServiceUnavailableError):
             await base.append_row("Table1", {"Name": "Max"})
     assert append.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "answer", "call"),
+    [
+        (ROWS, httpx.Response(200, text="<html>maintenance</html>"), "list"),
+        (ROWS, httpx.Response(200, json=["not", "an", "object"]), "list"),
+        (ROWS, httpx.Response(200, json={"rows": None}), "list"),
+        (TOKEN_PATH, httpx.Response(200, json={"dtable_uuid": "u"}), "list"),
+        (f"{GATEWAY}/sql/", httpx.Response(200, json={"success": True}), "query"),
+    ],
+)
+async def test_unusable_answers_raise_unexpected_response_error(
+    server: respx.MockRouter, path: str, answer: httpx.Response, call: str
+) -> None:
+    route = server["token"] if path == TOKEN_PATH else server.route(path=path)
+    route.mock(return_value=answer)
+    async with Base(API_TOKEN, SERVER) as base:
+        with pytest.raises(UnexpectedResponseError) as caught:
+            await (base.list_rows("T") if call == "list" else base.query("SELECT 1"))
+    assert caught.value.status_code == 200
+    assert API_TOKEN not in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -137,4 +137,5 @@ def test_every_exception_is_exported() -> None:
         "APITimeoutError",
         "QueryError",
         "InvalidInputError",
+        "UnexpectedResponseError",
     }

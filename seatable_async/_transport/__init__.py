@@ -15,7 +15,14 @@ import httpx
 from ._auth import RenewingToken, StaticToken, TokenSource, TokenTransport, jwt_expiry
 from ._borrowed import BorrowedTransport, UserClientTransport
 from ._classifier import StatusClassifierTransport
-from ._options import EXTENSION_KEY, IDEMPOTENT_METHODS, CallOptions, TokenKind, call_options
+from ._options import (
+    EXTENSION_KEY,
+    IDEMPOTENT_METHODS,
+    CallOptions,
+    TokenKind,
+    call_options,
+    describe,
+)
 from ._retry import RetryTransport
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "UserClientTransport",
     "build_transport",
     "call_options",
+    "describe",
     "jwt_expiry",
 ]
 

@@ -15,5 +15,5 @@ class GatewayResource(abc.ABC):
     _metadata_cache: dict[str, Any] | None
 
     @abc.abstractmethod
-    async def _gateway(self, method: str, suffix: str, **request: Any) -> Any:
+    async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
         """Sends one call to `/api-gateway/api/v2/dtables/{base_uuid}/{suffix}`."""

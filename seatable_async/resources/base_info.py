@@ -12,7 +12,7 @@ class BaseInfoResource(GatewayResource):
 
     async def get_metadata(self) -> dict[str, Any]:
         """Tables with their columns and views; no row data."""
-        answer = await self._gateway("GET", "metadata/")
+        answer = await self._gateway("GET", "metadata/", expect={"metadata": dict})
         metadata: dict[str, Any] = answer["metadata"]
         self._metadata_cache = metadata
         return metadata

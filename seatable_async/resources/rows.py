@@ -35,7 +35,7 @@ class RowsResource(BaseInfoResource):
             limit=check_range("limit", limit, 1, MAX_LIST_ROWS),
             convert_keys=True,
         )
-        answer = await self._gateway("GET", "rows/", params=params)
+        answer = await self._gateway("GET", "rows/", params=params, expect={"rows": list})
         rows: list[Row] = answer["rows"]
         return rows
 
@@ -55,7 +55,7 @@ class RowsResource(BaseInfoResource):
             apply_default=apply_default,
         )
         names = await self._column_names(table_name)
-        answer = await self._gateway("POST", "rows/", json=body)
+        answer = await self._gateway("POST", "rows/", json=body, expect={"first_row": dict})
         first_row: Row = answer["first_row"]
         return await self._named(table_name, first_row, names)
 

@@ -37,6 +37,8 @@ class SQLResource(GatewayResource):
             if not all(isinstance(value, _PARAMETER_TYPES) for value in parameters):
                 raise InvalidInputError("parameters must be strings, numbers, booleans or None")
             body["parameters"] = list(parameters)
-        answer = await self._gateway("POST", "sql/", json=body, idempotent=is_read_only(sql))
-        results: list[Row] = answer.get("results", [])
+        answer = await self._gateway(
+            "POST", "sql/", json=body, idempotent=is_read_only(sql), expect={"results": list}
+        )
+        results: list[Row] = answer["results"]
         return results
