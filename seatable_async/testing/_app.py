@@ -29,7 +29,7 @@ from . import _gateway, _web
 from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
-from ._ratelimit import RateState
+from ._ratelimit import RateLimiter, RateState
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -143,7 +143,11 @@ def _rate_key(scope: Scope) -> str | None:
 
 
 class EmulatorMiddleware:
-    """Latency, faults, rate limiting, rate headers and the request log."""
+    """Latency, faults, rate limiting, the Date and rate headers, and the request log.
+
+    Every response head leaves through one ``send`` that adds ``Date`` and, on base operations,
+    the ``x-ratelimit-*`` headers: normal answers, faults, 429s and unhandled 500s alike.
+    """
 
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
@@ -157,6 +161,7 @@ class EmulatorMiddleware:
         started = time.perf_counter()
         status = 0
         fault: Fault | None = None
+        rate_headers: list[tuple[bytes, bytes]] = []
         logged = False
 
         def log() -> None:
@@ -175,7 +180,8 @@ class EmulatorMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 date = formatdate(emulator.clock(), usegmt=True).encode()
-                message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
+                headers = [*message.get("headers", []), (b"date", date), *rate_headers]
+                message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 log()  # before the last byte leaves, so a client never sees an unlogged answer
             await send(message)
@@ -186,22 +192,36 @@ class EmulatorMiddleware:
             fault = emulator.faults.next_fault(scope["method"], scope["path"])
             if fault is not None and fault.kind == "delay":
                 await anyio.sleep(fault.delay)
-            elif fault is not None and not fault.apply_write:
-                await _answer_fault(fault, scope, tracking_send, None)
-                return
-            key = _rate_key(scope)
-            rate = emulator.rate_limiter.hit(key) if key else None
-            gateway_rate = rate if key and key.startswith("base:") else None
-            if rate is not None and not rate.allowed:
-                await _send(tracking_send, 429, b"", _rate_headers(gateway_rate))
-                return
-            if fault is not None and fault.kind != "delay":
+            replacement = fault if fault is not None and fault.kind != "delay" else None
+            counted = replacement is None or replacement.apply_write
+            rate = _limit(emulator.rate_limiter, scope, counted=counted)
+            if rate is not None and _GATEWAY_PATH.match(scope["path"]):
+                rate_headers += [(k.encode(), v.encode()) for k, v in rate.headers().items()]
+            if replacement is not None and not replacement.apply_write:
+                await _answer_fault(replacement, scope, tracking_send)
+            elif rate is not None and not rate.allowed:
+                await _send(tracking_send, 429, b"", [])
+            elif replacement is not None:
                 await self.app(scope, receive, _discard)
-                await _answer_fault(fault, scope, tracking_send, gateway_rate)
-                return
-            await self.app(scope, receive, _with_headers(tracking_send, gateway_rate))
+                await _answer_fault(replacement, scope, tracking_send)
+            else:
+                await self.app(scope, receive, tracking_send)
+        except ConnectionDropped:
+            raise
+        except Exception:
+            if status == 0:  # nothing sent yet: answer the crash ourselves, with the headers
+                await _answer_status(500, scope, tracking_send, [])
+            raise
         finally:
             log()
+
+
+def _limit(limiter: RateLimiter, scope: Scope, *, counted: bool) -> RateState | None:
+    """The request's rate state; a request answered before the limit (a fault) is not counted."""
+    key = _rate_key(scope)
+    if key is None:
+        return None
+    return limiter.hit(key) if counted else limiter.peek(key)
 
 
 def _record(scope: Scope, status: int, duration: float, fault: Fault | None) -> RequestRecord:
@@ -214,48 +234,36 @@ async def _discard(message: Message) -> None:
     """Swallow the real response of a write whose answer a fault replaces."""
 
 
-def _rate_headers(rate: RateState | None) -> list[tuple[bytes, bytes]]:
-    if rate is None:
-        return []
-    return [(k.encode(), v.encode()) for k, v in rate.headers().items()]
-
-
-def _with_headers(send: Send, rate: RateState | None) -> Send:
-    extra = _rate_headers(rate)
-    if not extra:
-        return send
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return wrapped
-
-
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-async def _answer_fault(fault: Fault, scope: Scope, send: Send, rate: RateState | None) -> None:
+async def _answer_fault(fault: Fault, scope: Scope, send: Send) -> None:
     """Answer with the fault: an error status, or an aborted response."""
-    headers = [*_rate_headers(rate), *((k.encode(), v.encode()) for k, v in fault.headers)]
+    headers = [(k.encode(), v.encode()) for k, v in fault.headers]
     if fault.kind == "reset":
         headers.append((b"content-length", b"1024"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         raise ConnectionDropped("connection dropped by a scripted fault")
+    await _answer_status(fault.status, scope, send, headers)
+
+
+async def _answer_status(
+    status: int, scope: Scope, send: Send, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """An error answer shaped like SeaTable's: no body for 429, else the component's JSON key."""
     body = b""
-    if fault.status != 429:
+    if status != 429:
         key = "error_message" if _GATEWAY_PATH.match(scope["path"]) else "error_msg"
         try:
-            phrase = HTTPStatus(fault.status).phrase
+            phrase = HTTPStatus(status).phrase
         except ValueError:
             phrase = "Error"
         body = json.dumps({key: phrase}).encode()
-        headers.append((b"content-type", b"application/json"))
-    await _send(send, fault.status, body, headers)
+        headers = [*headers, (b"content-type", b"application/json")]
+    await _send(send, status, body, headers)
 
 
 class EmulatorTransport(httpx.AsyncBaseTransport):

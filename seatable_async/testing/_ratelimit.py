@@ -57,6 +57,14 @@ class RateLimiter:
 
     def hit(self, key: str) -> RateState:
         """Count a call for ``key`` unless the window is full; report the headers' values."""
+        return self._state(key, count=True)
+
+    def peek(self, key: str) -> RateState:
+        """The headers' values for ``key`` without counting a call (an answer the limit never
+        saw, such as an injected fault)."""
+        return self._state(key, count=False)
+
+    def _state(self, key: str, *, count: bool) -> RateState:
         now = self._clock()
         limit = self.limit if self.limit is not None else UNLIMITED_HEADER_LIMIT
         with self._lock:
@@ -64,7 +72,7 @@ class RateLimiter:
             while calls and calls[0] <= now - self.window:
                 calls.popleft()
             allowed = self.limit is None or len(calls) < self.limit
-            if allowed:
+            if allowed and count:
                 calls.append(now)
             if self.limit is None:
                 calls.clear()

@@ -130,6 +130,38 @@ async def test_rate_limit_per_base_with_sliding_window(clock: FakeClock) -> None
     assert recovered.status_code == 200
 
 
+async def test_fault_and_crash_answers_carry_rate_limit_headers(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = Emulator(rate_limit=10, clock=clock)
+    emu.add_table("Contacts", [("Name", "text")])
+    for status in (503, 429):
+        emu.faults.script("/metadata/", status)
+    emu.faults.script("/rows/", 502, method="POST", apply_write=True)
+    crash_client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emu.app, raise_app_exceptions=False),
+        base_url="http://seatable.test",
+    )
+    try:
+        async with gateway_for(emu) as gw, crash_client:
+            answers = [await gw.request("GET", "/metadata/") for _ in range(3)]
+            answers.append(await gw.request("POST", "/rows/", json=ROWS))
+
+            def crash(*args: object) -> None:
+                raise RuntimeError("a bug in a handler")
+
+            monkeypatch.setattr(emu, "verify_base_token", crash)
+            answers.append(await crash_client.get(gw.prefix + "/metadata/", headers=gw.headers))
+    finally:
+        emu.close()
+    assert [a.status_code for a in answers] == [503, 429, 200, 502, 500]
+    assert [a.headers.get("x-ratelimit-remaining") for a in answers] == ["10", "10", "9", "8", "7"]
+    assert all(a.headers.get("x-ratelimit-limit") == "10" for a in answers)
+    assert all(a.headers.get("x-ratelimit-reset") for a in answers)
+    assert answers[-1].json() == {"error_message": "Internal Server Error"}
+    assert emu.request_log[-1].status == 500
+
+
 async def test_latency_is_added_to_every_request(clock: FakeClock) -> None:
     emu = Emulator(latency_ms=2, clock=clock)
     try:
