@@ -13,6 +13,7 @@ import uvicorn
 
 from ._app import RequestRecord
 from ._emulator import Emulator
+from ._faults import DEFAULT_SLOW_SECONDS
 from ._server import bind_socket, uvicorn_config
 
 __all__ = ["build_parser", "emulator_from_args", "format_record", "main"]
@@ -32,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--fault-rate", type=float, default=0.0, help="0..1")
     parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--slow-seconds",
+        type=float,
+        default=DEFAULT_SLOW_SECONDS,
+        help="duration of a random slow answer (default outlasts the client's timeout)",
+    )
     parser.add_argument("--db", help="SQLite file (default: in memory)")
     parser.add_argument("--token-lifetime", type=float, default=3 * 24 * 3600.0, help="seconds")
     parser.add_argument("--base-name", default="Test Base")
@@ -57,6 +64,7 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         seed=args.seed,
+        slow_seconds=args.slow_seconds,
         db_path=args.db,
         token_lifetime=args.token_lifetime,
         base_name=args.base_name,

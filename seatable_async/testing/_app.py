@@ -16,7 +16,6 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -188,10 +187,10 @@ class EmulatorMiddleware:
 
         try:
             if emulator.latency_ms:
-                await anyio.sleep(emulator.latency_ms / 1000)
+                await emulator.sleep(emulator.latency_ms / 1000)
             fault = emulator.faults.next_fault(scope["method"], scope["path"])
             if fault is not None and fault.kind == "delay":
-                await anyio.sleep(fault.delay)
+                await emulator.sleep(fault.delay)
             replacement = fault if fault is not None and fault.kind != "delay" else None
             counted = replacement is None or replacement.apply_write
             rate = _limit(emulator.rate_limiter, scope, counted=counted)

@@ -6,15 +6,16 @@ import hashlib
 import hmac
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio
 import httpx
 
 from ._app import EmulatorTransport, RequestRecord, build_app
 from ._auth import BaseTokenClaims, JWTError, decode_jwt, encode_jwt
-from ._faults import FaultPlan
+from ._faults import DEFAULT_SLOW_SECONDS, FaultPlan
 from ._ratelimit import RateLimiter
 from ._store import Base, Json, Store
 
@@ -29,8 +30,9 @@ class Emulator:
 
     ``.app`` is the ASGI application; serve it in-process with ``httpx.ASGITransport`` (or
     :meth:`transport`) or on a loopback socket with :func:`seatable_async.testing.serve`.
-    ``clock`` (unix seconds) drives token expiry, rate-limit windows and row timestamps,
-    so tests can move time without sleeping. ``keep_request_log=False`` stops
+    ``clock`` (unix seconds) drives token expiry, rate-limit windows and row timestamps, and
+    ``sleep`` serves latency and delay faults, so tests can move time without waiting.
+    ``slow_seconds`` is how long a random slow answer takes. ``keep_request_log=False`` stops
     ``request_log`` from growing in long runs (``on_request`` still sees every request).
     """
 
@@ -44,11 +46,13 @@ class Emulator:
         latency_ms: float = 0,
         fault_rate: float = 0.0,
         seed: int | None = None,
+        slow_seconds: float = DEFAULT_SLOW_SECONDS,
         db_path: str | None = None,
         token_lifetime: float = 3 * 24 * 3600,
         base_name: str = "Test Base",
         workspace_id: int = 1,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         on_request: Callable[[RequestRecord], None] | None = None,
         keep_request_log: bool = True,
     ) -> None:
@@ -59,10 +63,11 @@ class Emulator:
         self.token_lifetime = token_lifetime
         self.workspace_id = workspace_id
         self.clock = clock
+        self.sleep = sleep
         self.on_request = on_request
         self.keep_request_log = keep_request_log
         self.rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
-        self.faults = FaultPlan(fault_rate=fault_rate, seed=seed)
+        self.faults = FaultPlan(fault_rate=fault_rate, seed=seed, slow_seconds=slow_seconds)
         self.rate_limiter = RateLimiter(rate_limit, clock=clock)
         self.request_log: list[RequestRecord] = []
         self.store = Store(db_path, rng=self.rng, clock=self._now)

@@ -11,7 +11,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["RANDOM_FAULTS", "Fault", "FaultKind", "FaultPlan", "ScriptedFault"]
+from .._constants import DEFAULT_TIMEOUT
+
+__all__ = [
+    "DEFAULT_SLOW_SECONDS",
+    "RANDOM_STATUSES",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "ScriptedFault",
+]
 
 FaultKind = Literal["status", "reset", "delay"]
 """``status``: answer with an HTTP error; ``reset``: drop the connection mid-response;
@@ -34,16 +43,16 @@ class Fault:
         return str(self.status) if self.kind == "status" else self.kind
 
 
-RANDOM_FAULTS: tuple[Fault, ...] = (
-    Fault("status", 429),
-    Fault("status", 500),
-    Fault("status", 502),
-    Fault("status", 503),
-    Fault("status", 504),
-    Fault("reset"),
-    Fault("delay", delay=2.0),
-)
-"""The menu a random fault is drawn from, uniformly (``slow`` is the 2 s delay)."""
+RANDOM_STATUSES = (429, 500, 502, 503, 504)
+"""Error statuses a random fault answers with."""
+DEFAULT_SLOW_SECONDS = DEFAULT_TIMEOUT + 5.0
+"""How long a random ``slow`` answer takes: longer than the client's default timeout."""
+
+
+def random_faults(slow_seconds: float) -> tuple[Fault, ...]:
+    """The menu a random fault is drawn from, uniformly: each status, a reset, a slow answer."""
+    statuses = tuple(Fault("status", status) for status in RANDOM_STATUSES)
+    return (*statuses, Fault("reset"), Fault("delay", delay=slow_seconds))
 
 
 @dataclass
@@ -66,10 +75,19 @@ class ScriptedFault:
 class FaultPlan:
     """Scripted and random faults for one emulator (thread-safe)."""
 
-    def __init__(self, *, fault_rate: float = 0.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        fault_rate: float = 0.0,
+        seed: int | None = None,
+        slow_seconds: float = DEFAULT_SLOW_SECONDS,
+    ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
+        if slow_seconds <= 0:
+            raise ValueError("slow_seconds must be positive")
         self.fault_rate = fault_rate
+        self.random_faults = random_faults(slow_seconds)
         self._random = random.Random(seed)
         self._scripted: list[ScriptedFault] = []
         self._lock = threading.Lock()
@@ -121,5 +139,5 @@ class FaultPlan:
                     scripted.hits.append(f"{method} {path}")
                     return scripted.fault
             if self.fault_rate and self._random.random() < self.fault_rate:
-                return self._random.choice(RANDOM_FAULTS)
+                return self._random.choice(self.random_faults)
         return None

@@ -15,16 +15,22 @@ SERVER = "http://seatable.test"
 
 
 class FakeClock:
-    """A settable unix-seconds clock so token expiry and rate windows need no sleeping."""
+    """A settable unix-seconds clock, and a sleep that advances it, so token expiry, rate
+    windows, latency and delays need no waiting."""
 
     def __init__(self, now: float = 1_800_000_000.0) -> None:
         self.now = now
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -40,7 +46,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def emulator(clock: FakeClock) -> Iterator[Emulator]:
-    emu = Emulator(username="me@example.com", password="secret", clock=clock, seed=7)
+    emu = Emulator(
+        username="me@example.com", password="secret", clock=clock, sleep=clock.sleep, seed=7
+    )
     emu.add_table(
         "Contacts",
         [

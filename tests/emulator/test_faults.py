@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from seatable_async._constants import DEFAULT_TIMEOUT
 from seatable_async.testing import Emulator, FaultPlan
 
 from .conftest import FakeClock, client_for, gateway_for
@@ -77,13 +78,31 @@ async def test_reset_drops_the_connection(emulator: Emulator, apply_write: bool)
     assert (record.status, record.fault) == (200, "reset")
 
 
-async def test_delay_fault_answers_normally_after_sleeping(emulator: Emulator) -> None:
-    emulator.faults.script("/metadata/", kind="delay", delay=0.001)
+async def test_delay_fault_answers_normally_after_sleeping(
+    emulator: Emulator, clock: FakeClock
+) -> None:
+    emulator.faults.script("/metadata/", kind="delay", delay=5.0)
     async with gateway_for(emulator) as gw:
         response = await gw.request("GET", "/metadata/")
     assert response.status_code == 200
     assert emulator.request_log[-1].fault == "delay"
-    assert emulator.request_log[-1].duration >= 0.001
+    assert clock.sleeps == [5.0]
+
+
+async def test_random_slow_answer_takes_slow_seconds(clock: FakeClock) -> None:
+    emu = Emulator(fault_rate=1.0, seed=6, slow_seconds=50.0, clock=clock, sleep=clock.sleep)
+    try:
+        async with client_for(emu) as client:
+            await client.get("/api/v2.1/dtable/app-access-token/")
+    finally:
+        emu.close()
+    assert emu.request_log[-1].fault == "delay"  # seed 6 draws the slow answer first
+    assert clock.sleeps == [50.0]
+
+
+def test_random_slow_answer_outlasts_the_client_timeout_by_default() -> None:
+    (slow,) = [f for f in FaultPlan().random_faults if f.kind == "delay"]
+    assert slow.delay > DEFAULT_TIMEOUT
 
 
 def test_random_faults_are_deterministic_for_a_seed() -> None:
@@ -111,6 +130,8 @@ def test_fault_plan_validates_arguments() -> None:
         FaultPlan(fault_rate=1.5)
     with pytest.raises(ValueError, match="delay"):
         FaultPlan().script("/x", kind="delay")
+    with pytest.raises(ValueError, match="slow_seconds"):
+        FaultPlan(slow_seconds=0)
 
 
 async def test_rate_limit_per_base_with_sliding_window(clock: FakeClock) -> None:
@@ -163,13 +184,14 @@ async def test_fault_and_crash_answers_carry_rate_limit_headers(
 
 
 async def test_latency_is_added_to_every_request(clock: FakeClock) -> None:
-    emu = Emulator(latency_ms=2, clock=clock)
+    emu = Emulator(latency_ms=2, clock=clock, sleep=clock.sleep)
     try:
         async with client_for(emu) as client:
             await client.get("/api2/ping/")
+            await client.get("/server-info/")
     finally:
         emu.close()
-    assert emu.request_log[-1].duration >= 0.002
+    assert clock.sleeps == [0.002, 0.002]
 
 
 async def test_request_log_records_method_path_status_and_callback(clock: FakeClock) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from seatable_async.testing import Emulator, RequestRecord, serve, serve_in_thread
+from seatable_async.testing import Emulator, Fault, RequestRecord, serve, serve_in_thread
 from seatable_async.testing.__main__ import build_parser, emulator_from_args, format_record
 from seatable_async.testing.pytest_plugin import SeaTableTestBase
 
@@ -61,11 +61,11 @@ def test_state_persists_in_a_db_file(tmp_path: Path) -> None:
 
 
 def test_cli_options_map_onto_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
-    args = build_parser().parse_args(
-        ["--port", "0", "--api-token", "T", "--rate-limit", "5", "--token-lifetime", "60"]
-    )
+    argv = ["--port", "0", "--api-token", "T", "--rate-limit", "5", "--token-lifetime", "60"]
+    args = build_parser().parse_args([*argv, "--slow-seconds", "50"])
     with emulator_from_args(args) as emu:
         assert emu.api_token == "T"
+        assert Fault("delay", delay=50.0) in emu.faults.random_faults
         assert emu.rate_limiter.limit == 5
         assert emu.token_lifetime == 60
         with serve_in_thread(emu) as url, httpx.Client(base_url=url) as client:
