@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from ._cells import format_timestamp
 from ._errors import APIError, gateway_error
@@ -62,7 +65,38 @@ class Call:
         return result
 
 
-Handler = Callable[[Call], Awaitable[Any]]
+Handler = Callable[[Call], Coroutine[Any, Any, Any]]
+
+_BAD_VALUE_ERRORS = (OverflowError, sqlite3.ProgrammingError, sqlite3.IntegrityError)
+"""What SQLite raises for values it cannot bind or store (a huge integer, a dict, a duplicate):
+always the request's fault, so a 400 rather than a 500."""
+
+
+def _run_now(pending: Coroutine[Any, Any, Any]) -> Any:
+    """Run a handler that never suspends (its body was read before) to its result."""
+    try:
+        pending.send(None)
+    except StopIteration as done:
+        return done.value
+    pending.close()
+    raise RuntimeError("a gateway handler suspended inside its transaction")
+
+
+def atomic(handler: Handler) -> Handler:
+    """One request, one store transaction: a handler that raises, or whose answer cannot be
+    rendered, leaves the base unchanged; values SQLite refuses become a gateway 400."""
+
+    @functools.wraps(handler)
+    async def run(call: Call) -> Response:
+        await call.request.body()
+        try:
+            with call.store.transaction():
+                result = _run_now(handler(call))
+                return result if isinstance(result, Response) else JSONResponse(result)
+        except _BAD_VALUE_ERRORS as exc:
+            raise gateway_error(400, f"invalid value: {exc}") from exc
+
+    return run
 
 
 def _list_of(value: Any, what: str, limit: int | None = None) -> list[Any]:
@@ -617,6 +651,8 @@ def _resize_column(call: Call, table: Json, column: Json, body: Mapping[str, Any
 
 def _move_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
     target = call.store.column(table, str(body.get("target_column")))
+    if target is column:
+        raise gateway_error(400, "target_column invalid")
     table["columns"].remove(column)
     table["columns"].insert(table["columns"].index(target) + 1, column)
 
@@ -752,7 +788,7 @@ async def update_column_cascade(call: Call) -> Json:
     return _OK
 
 
-ROUTES: tuple[tuple[str, str, Handler], ...] = (
+_OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/metadata/", get_metadata),
     ("GET", "/related-users/", list_collaborators),
     ("POST", "/sql/", query_sql),
@@ -800,6 +836,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 )
 """Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
 (or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""
+
+ROUTES = tuple((method, path, atomic(handler)) for method, path, handler in _OPERATIONS)
+"""The operations as served: each request runs in one store transaction (see :func:`atomic`)."""
 
 READ_ONLY_ALLOWED = {("POST", "/sql/"), ("POST", "/query-links/")}
 """Non-GET routes a read-only (``r``) base token may call; SQL checks the statement itself."""

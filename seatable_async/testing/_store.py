@@ -105,23 +105,17 @@ class Store:
         rng: random.Random,
         clock: Callable[[], datetime] = now_utc,
     ) -> None:
-        self._db = sqlite3.connect(db_path or ":memory:", check_same_thread=False)
+        self._db = sqlite3.connect(
+            db_path or ":memory:", check_same_thread=False, isolation_level=None
+        )
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
+        self._depth = 0
         self._rng = rng
         self._clock = clock
         self._bases: dict[str, Base] = {}
-        with self.transaction() as db:
-            db.executescript(_INTERNAL_SCHEMA)
-            for record in db.execute("SELECT * FROM emu_bases ORDER BY num"):
-                self._bases[record["uuid"]] = Base(
-                    record["uuid"],
-                    record["num"],
-                    record["name"],
-                    record["workspace_id"],
-                    record["created_at"],
-                    json.loads(record["metadata"]),
-                )
+        self._db.executescript(_INTERNAL_SCHEMA)
+        self._load_bases()
         self._reseed_after_restart()
 
     # ------------------------------------------------------------------ plumbing
@@ -133,9 +127,38 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the store lock and commit (or roll back) one unit of work."""
-        with self._lock, self._db:
-            yield self._db
+        """Hold the store lock and run one unit of work in a savepoint: all of it or none.
+
+        Units nest; when the outermost one fails, the bases' in-memory schema is reloaded from
+        the rolled-back database, so a failed request leaves no trace anywhere."""
+        with self._lock:
+            savepoint = f"unit{self._depth}"
+            self._db.execute(f"SAVEPOINT {savepoint}")
+            self._depth += 1
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute(f"ROLLBACK TO {savepoint}")
+                self._db.execute(f"RELEASE {savepoint}")
+                if self._depth == 1:
+                    self._load_bases()
+                raise
+            else:
+                self._db.execute(f"RELEASE {savepoint}")
+            finally:
+                self._depth -= 1
+
+    def _load_bases(self) -> None:
+        """Make ``_bases`` mirror ``emu_bases``, updating known Base objects in place."""
+        stored = self._db.execute("SELECT * FROM emu_bases ORDER BY num").fetchall()
+        known = self._bases
+        self._bases = {}
+        for record in stored:
+            base = known.get(record["uuid"]) or Base(record["uuid"], 0, "", 0, "", {})
+            base.num, base.name = record["num"], record["name"]
+            base.workspace_id, base.created_at = record["workspace_id"], record["created_at"]
+            base.metadata = json.loads(record["metadata"])
+            self._bases[base.uuid] = base
 
     def setting(self, key: str, factory: Callable[[], str]) -> str:
         """A persistent setting, created by ``factory`` on first use."""

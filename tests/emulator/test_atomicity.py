@@ -1,0 +1,89 @@
+"""A failed request changes nothing: rows, tables and schema stay as they were."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from seatable_async.testing import Emulator
+
+from .conftest import gateway_for
+
+pytestmark = pytest.mark.anyio
+
+FAILING_WRITES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "PUT",
+        "/columns/",
+        {
+            "table_name": "Contacts",
+            "op_type": "move_column",
+            "column": "Age",
+            "target_column": "Age",
+        },
+    ),
+    (
+        "POST",
+        "/tables/",
+        {"table_name": "New", "columns": [{"column_name": "A", "column_type": "x"}]},
+    ),
+    (
+        "POST",
+        "/tables/",
+        {
+            "table_name": "New",
+            "columns": [
+                {"column_name": "A", "column_type": "text"},
+                {"column_name": "L", "column_type": "link", "column_data": {"other_table": "Nope"}},
+            ],
+        },
+    ),
+    (
+        "POST",
+        "/rows/",
+        {
+            "table_name": "Contacts",
+            "rows": [{"Name": "ok", "Status": "brand-new"}, {"Age": 10**26}],
+        },
+    ),
+    (
+        "POST",
+        "/batch-append-columns/",
+        {
+            "table_name": "Contacts",
+            "columns": [
+                {"column_name": "Extra", "column_type": "text"},
+                {"column_name": "Extra", "column_type": "text"},
+            ],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), FAILING_WRITES)
+async def test_a_failed_write_leaves_rows_and_schema_unchanged(
+    emulator: Emulator, method: str, path: str, body: dict[str, Any]
+) -> None:
+    emulator.append_rows("Contacts", [{"Name": "Ann", "Age": 30}])
+    metadata = copy.deepcopy(emulator.base.metadata)
+    rows = emulator.rows("Contacts")
+    async with gateway_for(emulator) as gw:
+        failed = await gw.request(method, path, json=body)
+        after = await gw.request("GET", "/metadata/")
+    assert failed.status_code in (400, 404), failed.text
+    assert after.json()["metadata"] == metadata
+    assert emulator.rows("Contacts") == rows
+
+
+async def test_an_answer_that_cannot_be_rendered_is_not_stored(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        appended = await gw.request(
+            "POST", "/rows/", content=b'{"table_name": "Contacts", "rows": [{"Age": 1e999}]}'
+        )
+        listed = await gw.request("GET", "/rows/", params={"table_name": "Contacts"})
+    assert appended.status_code == 400
+    assert "error_message" in appended.json()
+    assert listed.status_code == 200
+    assert listed.json()["rows"] == []
