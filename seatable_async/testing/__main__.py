@@ -9,12 +9,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import uvicorn
-
 from ._app import RequestRecord
 from ._emulator import Emulator
 from ._faults import DEFAULT_SLOW_SECONDS
-from ._server import bind_socket, uvicorn_config
+from ._server import bind_socket, emulator_server
 
 __all__ = ["build_parser", "emulator_from_args", "format_record", "main"]
 
@@ -85,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         try:
-            uvicorn.Server(uvicorn_config(emulator, log_level="warning")).run(sockets=[sock])
+            emulator_server(emulator, log_level="warning").run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled after shutdown
             pass
         finally:

@@ -44,8 +44,11 @@ __all__ = [
 GATEWAY_PREFIX = "/api-gateway/api/v2/dtables/{base_uuid}"
 _GATEWAY_PATH = re.compile(r"^/api-gateway/api/v2/dtables/([^/]+)")
 _RATE_LIMITED_PREFIXES = ("/api-gateway/api/v2/dtables/", "/api/v2.1/", "/api2/")
-_UNLIMITED_PATHS = ("/api2/ping", "/server-info")
-"""Never rate limited ("all endpoints except /ping and /server-info")."""
+_EXEMPT_PATHS = frozenset(
+    {"/api2/ping", "/api2/auth/ping", "/api-gateway/api/v2/ping", "/server-info"}
+)
+"""Health checks (without trailing slash): never rate limited ("all endpoints except /ping and
+/server-info", reference section 14) and never hit by random faults."""
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -130,12 +133,17 @@ def build_app(emulator: Emulator) -> Starlette:
     return Starlette(routes=routes, middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
 
 
+def _exempt(path: str) -> bool:
+    """Whether ``path`` is a health check, with or without its trailing slash."""
+    return path.rstrip("/") in _EXEMPT_PATHS
+
+
 def _rate_key(scope: Scope) -> str | None:
     path: str = scope["path"]
     match = _GATEWAY_PATH.match(path)
     if match:
         return f"base:{match.group(1)}"
-    if path.startswith(_RATE_LIMITED_PREFIXES) and path.rstrip("/") not in _UNLIMITED_PATHS:
+    if path.startswith(_RATE_LIMITED_PREFIXES) and not _exempt(path):
         client = scope.get("client") or ("unknown", 0)
         return f"ip:{client[0]}"
     return None
@@ -188,7 +196,8 @@ class EmulatorMiddleware:
         try:
             if emulator.latency_ms:
                 await emulator.sleep(emulator.latency_ms / 1000)
-            fault = emulator.faults.next_fault(scope["method"], scope["path"])
+            path = scope["path"]
+            fault = emulator.faults.next_fault(scope["method"], path, draw=not _exempt(path))
             if fault is not None and fault.kind == "delay":
                 await emulator.sleep(fault.delay)
             replacement = fault if fault is not None and fault.kind != "delay" else None
@@ -206,6 +215,7 @@ class EmulatorMiddleware:
             else:
                 await self.app(scope, receive, tracking_send)
         except ConnectionDropped:
+            status = 0  # the client never receives the head that was started
             raise
         except Exception:
             if status == 0:  # nothing sent yet: answer the crash ourselves, with the headers

@@ -130,14 +130,15 @@ class FaultPlan:
         with self._lock:
             return [s for s in self._scripted if s.remaining > 0]
 
-    def next_fault(self, method: str, path: str) -> Fault | None:
-        """Consume and return the fault for this request, if any."""
+    def next_fault(self, method: str, path: str, *, draw: bool = True) -> Fault | None:
+        """Consume and return the fault for this request, if any; ``draw=False`` (health
+        checks) leaves out random faults, so they neither hit nor shift the seeded sequence."""
         with self._lock:
             for scripted in self._scripted:
                 if scripted.matches(method, path):
                     scripted.remaining -= 1
                     scripted.hits.append(f"{method} {path}")
                     return scripted.fault
-            if self.fault_rate and self._random.random() < self.fault_rate:
+            if draw and self.fault_rate and self._random.random() < self.fault_rate:
                 return self._random.choice(self.random_faults)
         return None

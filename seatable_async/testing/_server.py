@@ -21,7 +21,7 @@ import uvicorn
 from ._app import ConnectionDropped
 from ._emulator import Emulator
 
-__all__ = ["ServerThread", "bind_socket", "serve", "serve_in_thread", "uvicorn_config"]
+__all__ = ["ServerThread", "bind_socket", "emulator_server", "serve", "serve_in_thread"]
 
 STARTUP_TIMEOUT = 10.0
 """Seconds to wait for uvicorn to accept connections."""
@@ -43,11 +43,22 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(emulator: Emulator, **options: Any) -> uvicorn.Config:
-    """uvicorn settings shared by the thread server and the CLI: no access log, no lifespan,
-    no ``Server: uvicorn`` header, and no ``Date`` header (the app sends one from the
-    emulator's clock)."""
-    return uvicorn.Config(
+class _HideDroppedConnections(logging.Filter):
+    """uvicorn logs every app exception; scripted connection drops are not errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+_HIDE_DROPPED_CONNECTIONS = _HideDroppedConnections()
+
+
+def emulator_server(emulator: Emulator, **options: Any) -> uvicorn.Server:
+    """The uvicorn server of the thread server and the CLI: no access log, no lifespan, no
+    ``Server: uvicorn`` header, no ``Date`` header (the app sends one from the emulator's clock),
+    and no traceback for a scripted connection drop (the filter stays for the process)."""
+    config = uvicorn.Config(
         emulator.app,
         access_log=False,
         lifespan="off",
@@ -56,14 +67,8 @@ def uvicorn_config(emulator: Emulator, **options: Any) -> uvicorn.Config:
         server_header=False,
         **options,
     )
-
-
-class _HideDroppedConnections(logging.Filter):
-    """uvicorn logs every app exception; scripted connection drops are not errors."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, ConnectionDropped)
+    logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPPED_CONNECTIONS)
+    return uvicorn.Server(config)
 
 
 class ServerThread:
@@ -76,7 +81,6 @@ class ServerThread:
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._filter = _HideDroppedConnections()
 
     @property
     def url(self) -> str:
@@ -89,9 +93,8 @@ class ServerThread:
         sock = bind_socket(self.host, self.port)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn_config(self.emulator, log_config=None))
+        server = emulator_server(self.emulator, log_config=None)
         self._server = server
-        logging.getLogger("uvicorn.error").addFilter(self._filter)
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="seatable-emulator", daemon=True
         )
@@ -112,7 +115,6 @@ class ServerThread:
             self._thread.join()
         if self._socket is not None:
             self._socket.close()
-        logging.getLogger("uvicorn.error").removeFilter(self._filter)
         self._server = self._thread = self._socket = None
 
     def __enter__(self) -> str:

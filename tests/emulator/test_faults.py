@@ -75,7 +75,7 @@ async def test_reset_drops_the_connection(emulator: Emulator, apply_write: bool)
             await gw.request("POST", "/rows/", json=ROWS)
     assert len(emulator.rows("Contacts")) == int(apply_write)
     record = emulator.request_log[-1]
-    assert (record.status, record.fault) == (200, "reset")
+    assert (record.status, record.fault) == (0, "reset")
 
 
 async def test_delay_fault_answers_normally_after_sleeping(
@@ -123,6 +123,21 @@ def test_random_faults_are_deterministic_for_a_seed() -> None:
         "delay",
     }
     assert 10 < sum(label is not None for label in first) < 40
+
+
+async def test_health_checks_are_exempt_from_random_faults(clock: FakeClock) -> None:
+    emu = Emulator(fault_rate=1.0, seed=5, clock=clock, sleep=clock.sleep)
+    health = ["/api2/ping/", "/api2/ping", "/api-gateway/api/v2/ping", "/server-info/"]
+    try:
+        async with client_for(emu) as client:
+            answers = [(await client.get(path)).status_code for path in health]
+            await client.get("/api2/auth/ping/")
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get("/api/v2.1/dtable/app-access-token/")
+    finally:
+        emu.close()
+    assert answers == [200, 200, 200, 200]
+    assert [r.fault for r in emu.request_log] == [None] * 5 + ["reset"]  # seed 5 draws reset first
 
 
 def test_fault_plan_validates_arguments() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -72,6 +74,48 @@ def test_cli_options_map_onto_the_emulator(capsys: pytest.CaptureFixture[str]) -
             client.get("/server-info/", params={"x": "1"})
         assert emu.request_log == []  # the CLI prints records instead of keeping them
     assert capsys.readouterr().out.startswith("GET /server-info/?x=1 -> 200 ")
+
+
+def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line the process prints, or "" if none comes within ``timeout`` seconds."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        return process.stdout.readline() if selector.select(timeout) else ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
+def test_cli_process_logs_each_request_and_stops_on_sigint() -> None:
+    """The real CLI on a free loopback port: one line per request, no traceback for a dropped
+    connection, pings spared by random faults, exit 0 on Ctrl-C."""
+    command = [sys.executable, "-m", "seatable_async.testing", "--port", "0"]
+    command += ["--fault-rate", "1", "--seed", "5"]  # seed 5 draws a reset first
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+    )
+    try:
+        banner = _read_line(process, timeout=30)
+        assert banner.startswith("SeaTable emulator on http://127.0.0.1:"), banner
+        url = banner.split()[3]
+        with httpx.Client(base_url=url, timeout=10) as client:
+            ping = client.get("/api2/ping/")
+            with pytest.raises(httpx.TransportError):
+                client.get("/api/v2.1/dtable/app-access-token/")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert ping.json() == "pong"
+    assert process.returncode == 0, err
+    requests = [line for line in out.splitlines() if " -> " in line]
+    assert len(requests) == 2, out
+    assert requests[0].startswith("GET /api2/ping/ -> 200 ")
+    assert requests[1].startswith("GET /api/v2.1/dtable/app-access-token/ -> 0 ")
+    assert requests[1].endswith("[fault reset]")
+    assert out.splitlines()[-1] == "SeaTable emulator stopped"
+    assert "Traceback" not in err, err
 
 
 def test_cli_quiet_logs_nothing() -> None:
