@@ -8,22 +8,27 @@ ISO-8601 with offset, durations as seconds, checkboxes strictly as booleans, emp
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from ._errors import gateway_error
+
 __all__ = [
     "CELL_TYPES",
     "SYSTEM_FIELDS",
     "CellType",
+    "check_column_data",
     "column_storage",
     "decode_cell",
     "encode_cell",
     "format_timestamp",
     "parse_date",
     "quote_ident",
+    "storable_scalar",
 ]
 
 Column = dict[str, Any]
@@ -55,6 +60,17 @@ _DATE_INPUT_FORMATS = (
     "%m/%d/%Y %H:%M",
 )
 _DURATION_RE = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
+SQLITE_INTEGERS = range(-(2**63), 2**63)
+"""Integers SQLite stores; bigger ones cannot even be bound."""
+
+
+def storable_scalar(value: object) -> bool:
+    """Whether ``value`` is a string, boolean, null, SQLite-sized integer or finite float."""
+    if value is None or isinstance(value, (str, bool)):
+        return True
+    if isinstance(value, int):
+        return value in SQLITE_INTEGERS
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def quote_ident(name: str) -> str:
@@ -105,31 +121,43 @@ def _encode_date(value: Any, column: Column) -> object:
     return parsed.replace(second=0, microsecond=0).isoformat()
 
 
+def _dump(value: object) -> str:
+    """JSON text of a list/object cell; NaN and infinities are refused (ValueError → 400)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
 def _encode_text(value: Any, column: Column) -> object:
     if isinstance(value, dict) and "text" in value:
         value = value["text"]
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+        return _dump(value)
     return str(value)
+
+
+def _finite(number: float, column: Column) -> float:
+    """``number`` if SQLite can store it and JSON can render it; a 400 otherwise."""
+    if not storable_scalar(number):
+        raise gateway_error(400, f"column {column['name']}: number out of range")
+    return number
 
 
 def _encode_number(value: Any, column: Column) -> object:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return value
+        return _finite(value, column)
     if isinstance(value, str):
         try:
-            number = float(value)
+            number = _finite(float(value), column)
         except ValueError:
             return None
-        return int(number) if number.is_integer() and "." not in value else number
+        return _finite(int(number), column) if number.is_integer() and "." not in value else number
     return None
 
 
 def _encode_integer(value: Any, column: Column) -> object:
     number = _encode_number(value, column)
-    return int(number) if isinstance(number, (int, float)) else None
+    return _finite(int(number), column) if isinstance(number, (int, float)) else None
 
 
 def _encode_duration(value: Any, column: Column) -> object:
@@ -137,7 +165,7 @@ def _encode_duration(value: Any, column: Column) -> object:
         match = _DURATION_RE.match(value.strip())
         if match:
             hours, minutes, seconds = (int(part or 0) for part in match.groups())
-            return hours * 3600 + minutes * 60 + seconds
+            return _finite(hours * 3600 + minutes * 60 + seconds, column)
     return _encode_integer(value, column)
 
 
@@ -147,11 +175,11 @@ def _encode_checkbox(value: Any, column: Column) -> object:
 
 def _encode_list(value: Any, column: Column) -> object:
     items = value if isinstance(value, list) else [value]
-    return json.dumps(items, ensure_ascii=False)
+    return _dump(items)
 
 
 def _encode_object(value: Any, column: Column) -> object:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else None
+    return _dump(value) if isinstance(value, dict) else None
 
 
 def _decode_plain(stored: object, column: Column) -> Any:
@@ -231,3 +259,35 @@ def decode_cell(stored: object, column: Column) -> Any:
     if stored is None:
         return None
     return CELL_TYPES[column["type"]].decode(stored, column)
+
+
+def _is_select_options(options: object) -> bool:
+    return isinstance(options, list) and all(
+        isinstance(o, dict) and isinstance(o.get("name"), str) for o in options
+    )
+
+
+COLUMN_DATA_RULES: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "auto-number": {
+        "digits": lambda v: type(v) is int and 0 <= v <= 20,
+        "format": lambda v: isinstance(v, str),
+        "prefix": lambda v: isinstance(v, str),
+        "prefix_type": lambda v: v in ("string", "date"),
+    },
+    "single-select": {"options": _is_select_options},
+    "multiple-select": {"options": _is_select_options},
+}
+"""``column_data`` fields the emulator reads later, by column type, and what each must be;
+a null field counts as absent."""
+
+
+def check_column_data(column_type: str, data: Mapping[str, Any] | None) -> None:
+    """Refuse ``column_data`` that would break every later write (SeaTable's error shape)."""
+    rules = COLUMN_DATA_RULES.get(column_type, {})
+    fields = data or {}
+    if any(fields.get(name) is not None and not ok(fields[name]) for name, ok in rules.items()):
+        raise gateway_error(
+            400,
+            f"column_data: {json.dumps(data, default=str)} do not meet specifications.",
+            "column_data_error",
+        )

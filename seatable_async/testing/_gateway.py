@@ -22,7 +22,7 @@ from ._errors import APIError, gateway_error
 from ._http import json_body, query_bool, query_int
 from ._sql import run_sql
 from ._store import Base, Json, Store
-from ._views import new_view, visible_columns
+from ._views import VIEW_SETTINGS, new_view, visible_columns
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -526,8 +526,6 @@ async def duplicate_table(call: Call) -> Json:
 
 # ---------------------------------------------------------------------- views
 
-_VIEW_FIELDS = ("is_locked", "filters", "filter_conjunction", "sorts", "groupbys", "hidden_columns")
-
 
 def _params_invalid() -> APIError:
     return APIError(400, {"error_msg": "params invalid"})
@@ -560,19 +558,20 @@ async def get_view(call: Call) -> Json:
 
 
 async def update_view(call: Call) -> Json:
-    """``updateView``: absent fields stay; ``[{}]`` clears a list setting."""
+    """``updateView``: absent fields stay; ``[{}]`` clears a list setting; malformed settings
+    answer 400 ``params invalid`` (they would break every later read through the view)."""
     table = call.table(call.request.query_params)
     view: Json = call.store.view(table, call.request.path_params["view_name"])
     body = await call.body()
+    settings = {f: [] if body[f] == [{}] else body[f] for f in VIEW_SETTINGS if f in body}
+    if not all(VIEW_SETTINGS[field](value) for field, value in settings.items()):
+        raise _params_invalid()
     new_name = body.get("name")
     if new_name is not None:
         if any(v["name"] == new_name for v in table["views"] if v is not view):
             raise _params_invalid()
         view["name"] = str(new_name)
-    for field in _VIEW_FIELDS:
-        if field in body:
-            value = body[field]
-            view[field] = [] if value == [{}] else value
+    view.update(settings)
     call.store.save(call.base)
     return view
 
@@ -713,7 +712,9 @@ async def add_select_options(call: Call) -> Json:
     _, column = _select_column(call, body)
     options: list[Json] = column["data"].setdefault("options", [])
     for option in _list_of(body.get("options"), "options"):
-        if not isinstance(option, dict) or not option.get("name"):
+        if not (
+            isinstance(option, dict) and isinstance(option.get("name"), str) and option["name"]
+        ):
             raise gateway_error(400, "options invalid")
         if any(o["name"] == option["name"] for o in options):
             continue
@@ -730,7 +731,9 @@ async def update_select_options(call: Call) -> Json:
     options: list[Json] = column["data"].setdefault("options", [])
     renames: dict[str, str] = {}
     for change in _list_of(body.get("options"), "options"):
-        current = next((o for o in options if o["id"] == change.get("id")), None)
+        if not isinstance(change, dict) or not isinstance(change.get("name", ""), str):
+            raise gateway_error(400, "options invalid")
+        current = next((o for o in options if o.get("id") == change.get("id")), None)
         if current is None:
             raise gateway_error(400, f"option {change.get('id')} not found")
         if "name" in change and change["name"] != current["name"]:

@@ -24,6 +24,7 @@ from typing import Any
 from ._cells import (
     CELL_TYPES,
     SYSTEM_FIELDS,
+    check_column_data,
     column_storage,
     decode_cell,
     encode_cell,
@@ -255,7 +256,7 @@ class Store:
             base.metadata["version"] = int(base.metadata.get("version", 0)) + 1
             db.execute(
                 "UPDATE emu_bases SET metadata = ?, name = ? WHERE uuid = ?",
-                (json.dumps(base.metadata), base.name, base.uuid),
+                (json.dumps(base.metadata, allow_nan=False), base.name, base.uuid),
             )
 
     # ------------------------------------------------------------------ API tokens
@@ -461,6 +462,7 @@ class Store:
             raise gateway_error(400, "column_name invalid")
         if any(c["name"] == name for c in table["columns"]):
             raise APIError(400, f"Column {name} exists.")
+        check_column_data(column_type, data)
         keys = [c["key"] for c in table["columns"]]
         column: Json = {
             "key": "0000" if not keys else self.new_key(keys),
@@ -563,6 +565,7 @@ class Store:
         """Change a column's type and convert the stored values."""
         if new_type not in CELL_TYPES or new_type == "link" or column["type"] == "link":
             raise gateway_error(400, f"column_type {new_type} invalid")
+        check_column_data(new_type, data)
         storage = quote_ident(column_storage(column))
         sqlite_table = self.sqlite_table(base, table)
         new_column = {**column, "type": new_type, "data": dict(data) if data else None}
@@ -597,7 +600,7 @@ class Store:
         known = {o["name"] for o in options}
         for name in names:
             if isinstance(name, str) and name and name not in known:
-                option_ids = [o["id"] for o in options]
+                option_ids = [o.get("id") for o in options]
                 option_id = str(self._rng.randint(100000, 999999))
                 while option_id in option_ids:
                     option_id = str(self._rng.randint(100000, 999999))

@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._cells import column_storage, quote_ident
+from ._cells import column_storage, quote_ident, storable_scalar
 
-__all__ = ["VIEW_FILTERS", "new_view", "view_condition", "view_order", "visible_columns"]
+__all__ = [
+    "VIEW_FILTERS",
+    "VIEW_SETTINGS",
+    "new_view",
+    "view_condition",
+    "view_order",
+    "visible_columns",
+]
 
 Json = dict[str, Any]
 
@@ -33,6 +40,55 @@ VIEW_FILTERS: dict[str, tuple[str, Callable[[Any], object] | None]] = {
 }
 """Filter predicates the emulator evaluates: SQL template and how to coerce the term.
 Other predicates are ignored (the view then shows more rows than SeaTable would)."""
+
+
+def _list_of(item: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, list) and all(item(x) for x in value)
+
+
+def _optional(item: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or item(value)
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _term(value: Any) -> bool:
+    return storable_scalar(value) or _list_of(storable_scalar)(value)
+
+
+_FILTER_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "column_key": _text,
+    "filter_predicate": _text,
+    "filter_term": _term,
+    "filter_term_modifier": _optional(_text),
+}
+_SORT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "column_key": _text,
+    "sort_type": _optional(lambda v: v in ("up", "down")),
+}
+
+
+def _shaped(fields: dict[str, Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """An object with ``column_key`` whose listed fields, when present, pass their checks."""
+    return lambda value: (
+        isinstance(value, dict)
+        and "column_key" in value
+        and all(ok(value[name]) for name, ok in fields.items() if name in value)
+    )
+
+
+VIEW_SETTINGS: dict[str, Callable[[Any], bool]] = {
+    "is_locked": lambda v: isinstance(v, bool),
+    "filters": _list_of(_shaped(_FILTER_FIELDS)),
+    "filter_conjunction": lambda v: v in ("And", "Or"),
+    "sorts": _list_of(_shaped(_SORT_FIELDS)),
+    "groupbys": _list_of(_shaped(_SORT_FIELDS)),
+    "hidden_columns": _list_of(_text),
+}
+"""View settings ``updateView`` changes, and what each value must look like (checked on
+write, so a stored view can always be evaluated)."""
 
 
 def new_view(view_id: str, name: str, view_type: str = "table", is_locked: bool = False) -> Json:
@@ -72,13 +128,15 @@ def view_condition(table: Json, view: Json, params: list[object]) -> str | None:
         if column is None or rule is None:
             continue
         template, coerce = rule
-        parts.append(template.format(col=quote_ident(column_storage(column))))
+        term = spec.get("filter_term")
         if "?" in template:
-            term = spec.get("filter_term")
+            if not storable_scalar(term):
+                continue
             try:
                 params.append(coerce(term) if coerce is not None else term)
             except (TypeError, ValueError):
                 params.append(term)
+        parts.append(template.format(col=quote_ident(column_storage(column))))
     if not parts:
         return None
     conjunction = " OR " if view.get("filter_conjunction") == "Or" else " AND "

@@ -286,3 +286,66 @@ def test_row_ids_are_deterministic_under_a_seed_for_a_fresh_db(tmp_path: Path) -
         with Emulator(seed=1, db_path=str(tmp_path / name)) as emu:
             runs.append(emu.append_rows("Table1", [{"Name": "x"}]))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        b'{"N": 1e999}',
+        b'{"N": -Infinity}',
+        b'{"N": NaN}',
+        b'{"N": "1e400"}',
+        b'{"N": 100000000000000000000000000}',
+        b'{"R": "1e400"}',
+        b'{"D": 100000000000000000000000000000}',
+        b'{"D": "99999999999999999999:00"}',
+        b'{"G": {"lat": NaN, "lng": 1}}',
+    ],
+)
+async def test_numbers_sqlite_or_json_cannot_hold_are_refused(
+    emulator: Emulator, cells: bytes
+) -> None:
+    emulator.add_table(
+        "Scores",
+        [("Name", "text"), ("N", "number"), ("R", "rate"), ("D", "duration"), ("G", "geolocation")],
+    )
+    body = b'{"table_name": "Scores", "rows": [{"Name": "ok"}, ' + cells + b"]}"
+    async with gateway_for(emulator) as gw:
+        appended = await gw.request("POST", "/rows/", content=body)
+        listed = await gw.request("GET", "/rows/", params={"table_name": "Scores"})
+    assert appended.status_code == 400
+    assert set(appended.json()) == {"error_message"}
+    assert (listed.status_code, listed.json()) == (200, {"rows": []})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"filters": ["x"]},
+        {"filters": "abc"},
+        {"filters": [{"column_key": "0000", "filter_predicate": "is", "filter_term": {"a": 1}}]},
+        {"filters": [{"column_key": "0000", "filter_predicate": "is", "filter_term": 10**30}]},
+        {"filters": [{"column_key": "0000", "filter_predicate": 5}]},
+        {"filter_conjunction": "Xor"},
+        {"sorts": ["x"]},
+        {"sorts": "abc"},
+        {"sorts": [{"column_key": "0000", "sort_type": 1}]},
+        {"groupbys": [None]},
+        {"hidden_columns": [5]},
+        {"is_locked": "yes"},
+    ],
+)
+async def test_malformed_view_settings_are_refused_on_write(
+    emulator: Emulator, settings: dict[str, object]
+) -> None:
+    emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    async with gateway_for(emulator) as gw:
+        updated = await gw.request(
+            "PUT", "/views/Default View/", params={"table_name": "Contacts"}, json=settings
+        )
+        listed = await gw.request(
+            "GET", "/rows/", params={"table_name": "Contacts", "view_name": "Default View"}
+        )
+    assert (updated.status_code, updated.json()) == (400, {"error_msg": "params invalid"})
+    assert listed.status_code == 200
+    assert len(listed.json()["rows"]) == 1

@@ -337,3 +337,67 @@ async def test_auto_links_match_equal_values(emulator: Emulator) -> None:
     assert unknown.status_code == 404
     links = {r["_id"]: r["Lives in"] for r in emulator.rows("Contacts")}
     assert links == {ann: [{"row_id": berlin, "display_value": "Berlin"}], bob: []}
+
+
+@pytest.mark.parametrize(
+    ("column_type", "column_data"),
+    [
+        ("auto-number", {"digits": "abc"}),
+        ("auto-number", {"digits": 10**9}),
+        ("auto-number", {"prefix": ["x"]}),
+        ("single-select", {"options": "abc"}),
+        ("multiple-select", {"options": [{"name": ["x"]}]}),
+    ],
+)
+async def test_column_data_that_would_break_later_writes_is_refused(
+    emulator: Emulator, column_type: str, column_data: dict[str, object]
+) -> None:
+    async with gateway_for(emulator) as gw:
+        inserted = await gw.request(
+            "POST",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column_name": "Extra",
+                "column_type": column_type,
+                "column_data": column_data,
+            },
+        )
+        appended = await gw.request(
+            "POST", "/rows/", json={"table_name": "Contacts", "rows": [{"Name": "Ann"}]}
+        )
+    assert inserted.status_code == 400
+    assert inserted.json()["error_type"] == "column_data_error"
+    assert appended.status_code == 200
+    assert "Extra" not in emulator.rows("Contacts")[0]
+
+
+async def test_auto_number_column_data_is_honoured(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        inserted = await gw.request(
+            "POST",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column_name": "No",
+                "column_type": "auto-number",
+                "column_data": {"digits": 3, "prefix": "C-"},
+            },
+        )
+    emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    assert inserted.status_code == 200
+    assert emulator.rows("Contacts")[0]["No"] == "C-001"
+
+
+@pytest.mark.parametrize("options", [["x"], [{"id": "nope", "name": ["x"]}]])
+async def test_malformed_select_option_updates_are_refused(
+    emulator: Emulator, options: list[object]
+) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "PUT",
+            "/column-options/",
+            json={"table_name": "Contacts", "column": "Status", "options": options},
+        )
+    assert response.status_code == 400
+    assert "error_message" in response.json()
