@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ._cells import format_timestamp
+from ._cells import format_timestamp, storable_scalar
 from ._errors import APIError, gateway_error
 from ._http import json_body, query_bool, query_int
 from ._sql import run_sql
@@ -107,6 +107,22 @@ def _list_of(value: Any, what: str, limit: int | None = None) -> list[Any]:
     return value
 
 
+def _row_ids(body: Mapping[str, Any], limit: int | None = None) -> list[str]:
+    """``row_ids``: a list of row id strings (at most ``limit``)."""
+    row_ids = _list_of(body.get("row_ids"), "row_ids", limit)
+    if not all(isinstance(row_id, str) for row_id in row_ids):
+        raise gateway_error(400, "row_ids invalid")
+    return row_ids
+
+
+def _flag(body: Mapping[str, Any], name: str, default: bool) -> bool:
+    """An optional JSON boolean body field."""
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise gateway_error(400, f"{name} invalid")
+    return value
+
+
 # ---------------------------------------------------------------------- base info
 
 
@@ -141,7 +157,9 @@ async def query_sql(call: Call) -> Json:
     if not isinstance(sql, str) or not sql.strip():
         raise gateway_error(400, "sql invalid")
     parameters = body.get("parameters")
-    if parameters is not None and not isinstance(parameters, list):
+    if parameters is not None and not (
+        isinstance(parameters, list) and all(storable_scalar(p) for p in parameters)
+    ):
         raise gateway_error(400, "parameters invalid")
     if call.permission != "rw" and not sql.lstrip().lower().startswith("select"):
         raise read_only_error()
@@ -150,9 +168,9 @@ async def query_sql(call: Call) -> Json:
         call.base,
         sql,
         parameters,
-        convert_keys=bool(body.get("convert_keys", True)),
+        convert_keys=_flag(body, "convert_keys", True),
         user=call.user,
-        server_only=bool(body.get("server_only", False)),
+        server_only=_flag(body, "server_only", False),
     )
 
 
@@ -166,7 +184,7 @@ async def list_rows(call: Call) -> Json:
     limit = query_int(request, "limit", LIMITS["list"], gateway_error)
     if not 1 <= limit <= LIMITS["list"]:
         raise gateway_error(400, f"limit must be between 1 and {LIMITS['list']}")
-    if start < 0:
+    if start < 0 or not storable_scalar(start):
         raise gateway_error(400, "start invalid")
     records = call.store.select(call.base, table, view=view, limit=limit, offset=start)
     keys = not query_bool(request, "convert_keys", False)
@@ -223,16 +241,14 @@ async def delete_rows(call: Call) -> Json:
     """``deleteRow``: up to 10000 row ids."""
     body = await call.body()
     table = call.table(body)
-    row_ids = _list_of(body.get("row_ids"), "row_ids", LIMITS["delete"])
-    call.store.delete_rows(call.base, table, [str(r) for r in row_ids])
+    call.store.delete_rows(call.base, table, _row_ids(body, LIMITS["delete"]))
     return _OK
 
 
 async def _lock(call: Call, locked: bool) -> Json:
     body = await call.body()
     table = call.table(body)
-    row_ids = _list_of(body.get("row_ids"), "row_ids")
-    call.store.set_locked(call.base, table, row_ids, locked=locked, user=call.user)
+    call.store.set_locked(call.base, table, _row_ids(body), locked=locked, user=call.user)
     return _OK
 
 
@@ -269,8 +285,7 @@ async def unarchive(call: Call) -> Json:
     """``moveRowsToNormalBackend``: done at once; the task id is for show."""
     body = await call.body()
     table = call.table(body)
-    row_ids = [str(r) for r in _list_of(body.get("row_ids"), "row_ids")]
-    call.store.set_archived(call.base, table, row_ids, False)
+    call.store.set_archived(call.base, table, _row_ids(body), False)
     return {"success": True, "task_id": str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))}
 
 

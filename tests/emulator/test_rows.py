@@ -349,3 +349,33 @@ async def test_malformed_view_settings_are_refused_on_write(
     assert (updated.status_code, updated.json()) == (400, {"error_msg": "params invalid"})
     assert listed.status_code == 200
     assert len(listed.json()["rows"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/lock-rows/"),
+        ("PUT", "/unlock-rows/"),
+        ("DELETE", "/rows/"),
+        ("POST", "/unarchive/"),
+    ],
+)
+@pytest.mark.parametrize("row_ids", [[{}], [[]], [{"_id": "x"}], [None], "abc"])
+async def test_row_ids_must_be_strings(
+    emulator: Emulator, method: str, path: str, row_ids: object
+) -> None:
+    emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            method, path, json={"table_name": "Contacts", "row_ids": row_ids}
+        )
+    assert (response.status_code, response.json()) == (400, {"error_message": "row_ids invalid"})
+    assert len(emulator.rows("Contacts")) == 1
+
+
+async def test_start_beyond_what_sqlite_can_count_answers_400(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "GET", "/rows/", params={"table_name": "Contacts", "start": "1" + "0" * 25}
+        )
+    assert (response.status_code, response.json()) == (400, {"error_message": "start invalid"})

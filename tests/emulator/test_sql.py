@@ -189,3 +189,42 @@ async def test_link_cells_and_server_only(emulator: Emulator) -> None:
     ]
     assert len(everything.json()["results"]) == 2
     assert normal_only.json()["results"] == [{"Name": "Ann"}]
+
+
+@pytest.mark.parametrize(
+    ("sql", "parameter"),
+    [
+        ("SELECT Name FROM Contacts WHERE Age = ?", 10**26),
+        ("UPDATE Contacts SET Name = ?", {"a": 1}),
+        ("UPDATE Contacts SET Name = ?", ["a"]),
+        ("INSERT INTO Contacts (Age) VALUES (?)", 10**26),
+    ],
+)
+async def test_parameters_must_be_scalars_sqlite_can_bind(
+    people: Emulator, sql: str, parameter: object
+) -> None:
+    before = people.rows("Contacts")
+    async with gateway_for(people) as gw:
+        response = await gw.sql(sql, parameter)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error_message": "parameters invalid"},
+    )
+    assert people.rows("Contacts") == before
+
+
+@pytest.mark.parametrize("flag", ["convert_keys", "server_only"])
+@pytest.mark.parametrize("value", ["no", 0, None, [True]])
+async def test_flags_must_be_json_booleans(people: Emulator, flag: str, value: object) -> None:
+    async with gateway_for(people) as gw:
+        response = await gw.sql("SELECT Name FROM Contacts", **{flag: value})
+    assert (response.status_code, response.json()) == (400, {"error_message": f"{flag} invalid"})
+
+
+async def test_an_oversized_literal_in_an_update_changes_nothing(people: Emulator) -> None:
+    before = people.rows("Contacts")
+    async with gateway_for(people) as gw:
+        response = await gw.sql(f"UPDATE Contacts SET Age = {10**26}")
+    assert response.status_code == 400
+    assert "error_message" in response.json()
+    assert people.rows("Contacts") == before
