@@ -1,5 +1,6 @@
 """Every body the emulator answers on a route of the official OpenAPI specs validates against
-that route's response schema (issue 3). In-process; skips when the specs are not beside the repo.
+that route's response schema (issue 3). In-process; skips when the specs are not found (see
+``openapi_specs``).
 
 The scenario drives each served spec operation with inputs that themselves validate against the
 spec, plus the cheap documented error answers. Soft checks collect every finding, so one run
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -36,6 +36,8 @@ from starlette.routing import Route
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from seatable_async.testing import Emulator
+
+from .openapi_specs import require_specs
 
 pytestmark = pytest.mark.anyio
 
@@ -65,14 +67,6 @@ EXCEPTIONS: dict[tuple[str, int], str] = {}
 
 
 # ---------------------------------------------------------------------- the specs
-
-
-def spec_dir() -> Path:
-    """``$SEATABLE_OPENAPI_DIR``, else ``shared/reference/openapi`` beside the repository."""
-    configured = os.environ.get("SEATABLE_OPENAPI_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "openapi"
 
 
 def _shape(path: str) -> str:
@@ -391,14 +385,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="module")
 def specs() -> Specs:
-    directory = spec_dir()
-    missing = [n for n in SPEC_FILES if not (directory / f"{n}.yaml").is_file()]
-    if missing:
-        pytest.skip(
-            f"OpenAPI specs {missing} not found in {directory}; set SEATABLE_OPENAPI_DIR "
-            "or place shared/reference/openapi beside the repository"
-        )
-    return Specs(directory)
+    return Specs(require_specs(*SPEC_FILES))
 
 
 @pytest.fixture
