@@ -198,6 +198,19 @@ async def test_fault_and_crash_answers_carry_rate_limit_headers(
     assert emu.request_log[-1].status == 500
 
 
+async def test_random_fault_answers_carry_rate_limit_headers(clock: FakeClock) -> None:
+    emu = Emulator(fault_rate=1.0, seed=3, clock=clock, sleep=clock.sleep)
+    path = f"/api-gateway/api/v2/dtables/{emu.base_uuid}/metadata/"
+    headers = {"Authorization": f"Bearer {emu.issue_base_token(emu.base)}"}
+    try:
+        async with client_for(emu) as client:
+            answer = await client.get(path, headers=headers)
+    finally:
+        emu.close()
+    assert (answer.status_code, emu.request_log[-1].fault) == (504, "504")  # seed 3 draws 504
+    assert answer.headers["x-ratelimit-remaining"] == "1000000"
+
+
 async def test_latency_is_added_to_every_request(clock: FakeClock) -> None:
     emu = Emulator(latency_ms=2, clock=clock, sleep=clock.sleep)
     try:
