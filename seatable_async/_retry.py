@@ -102,17 +102,31 @@ def server_hint(response: httpx.Response, *, now: float | None = None) -> float 
     """Seconds the server asks us to wait: `Retry-After`, else on 429 `x-ratelimit-reset` - now.
 
     "Now" is the server's `Date` when it sent one, our clock otherwise. A reset time already
-    past says nothing about how long to wait, so backoff applies instead.
+    past, or one of a window with calls left, says nothing about how long to wait: backoff
+    applies instead.
     """
     now = _server_now(response) if now is None else now
     retry_after = response.headers.get("retry-after")
     if retry_after is not None and (seconds := _retry_after_seconds(retry_after, now)) is not None:
         return seconds
     reset = response.headers.get("x-ratelimit-reset")
-    if response.status_code != 429 or reset is None:
+    if response.status_code != 429 or reset is None or not _window_spent(response):
         return None
     try:
-        remaining = float(reset) - now
+        seconds = float(reset) - now
     except ValueError:
         return None
-    return remaining if remaining > 0 else None
+    return seconds if seconds > 0 else None
+
+
+def _window_spent(response: httpx.Response) -> bool:
+    """Whether the window `x-ratelimit-reset` describes is used up, so that it caused the 429.
+
+    With calls still left in it, another limit (per user, per IP) throttled this call, and the
+    window's reset time says nothing about when that one lifts.
+    """
+    remaining = response.headers.get("x-ratelimit-remaining")
+    try:
+        return remaining is None or float(remaining) <= 0
+    except ValueError:
+        return True

@@ -148,11 +148,19 @@ def test_reset_is_measured_against_the_servers_date_header() -> None:
     assert server_hint(httpx.Response(503, headers=headers)) is None
 
 
-def test_a_reset_time_already_past_gives_no_hint() -> None:
+@pytest.mark.parametrize(
+    ("reset_in", "remaining", "hint"),
+    [(7, "0", 7.0), (7, None, 7.0), (-3, "0", None), (7, "12", None), (7, "?", 7.0)],
+)
+def test_reset_is_a_hint_only_for_a_spent_window_ahead(
+    reset_in: int, remaining: str | None, hint: float | None
+) -> None:
     server_date = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
     headers = {"date": format_datetime(server_date, usegmt=True)}
-    headers["x-ratelimit-reset"] = str(int(server_date.timestamp()) - 3)
-    assert server_hint(httpx.Response(429, headers=headers)) is None
+    headers["x-ratelimit-reset"] = str(int(server_date.timestamp()) + reset_in)
+    if remaining is not None:
+        headers["x-ratelimit-remaining"] = remaining
+    assert server_hint(httpx.Response(429, headers=headers)) == hint
 
 
 async def test_rarer_5xx_are_raised_not_retried(
