@@ -6,6 +6,7 @@ Runs one emulator on a socket until Ctrl-C, printing one line per request.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from collections.abc import Sequence
 
@@ -14,7 +15,18 @@ from ._emulator import Emulator
 from ._faults import DEFAULT_SLOW_SECONDS
 from ._server import bind_socket, emulator_server
 
-__all__ = ["build_parser", "emulator_from_args", "format_record", "main"]
+__all__ = ["build_parser", "emulator_from_args", "format_record", "loopback_host", "main"]
+
+
+def loopback_host(value: str) -> str:
+    """A loopback address: the emulator is a test server, never exposed beyond this machine."""
+    try:
+        loopback = value == "localhost" or ipaddress.ip_address(value).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a loopback address (127.0.0.0/8, ::1)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m seatable_async.testing", description="Run a local SeaTable emulator."
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", type=loopback_host, default="127.0.0.1", help="loopback only")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--api-token", default="test-api-token")
     parser.add_argument("--username", help="enables the account-token flows")

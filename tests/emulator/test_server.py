@@ -160,3 +160,17 @@ def test_plugin_imports_without_the_testing_extra() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "seatable_emulator"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_cli_binds_loopback_addresses(host: str) -> None:
+    assert build_parser().parse_args(["--host", host]).host == host
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.test", "::"])
+def test_cli_refuses_to_listen_beyond_loopback(
+    host: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--host", host])
+    assert "not a loopback address" in capsys.readouterr().err
