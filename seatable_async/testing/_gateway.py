@@ -115,6 +115,14 @@ def _row_ids(body: Mapping[str, Any], limit: int | None = None) -> list[str]:
     return row_ids
 
 
+def _new_rows(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``rows`` to append: up to 1000 objects keyed by column name."""
+    rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
+    if not all(isinstance(row, dict) for row in rows):
+        raise gateway_error(400, "rows invalid")
+    return rows
+
+
 def _flag(body: Mapping[str, Any], name: str, default: bool) -> bool:
     """An optional JSON boolean body field."""
     value = body.get(name, default)
@@ -209,8 +217,8 @@ async def append_rows(call: Call) -> Json:
     """``appendRows``: up to 1000 rows by column names; ``first_row`` keyed by column keys."""
     body = await call.body()
     table = call.table(body)
-    rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
-    if not rows or not all(isinstance(r, dict) for r in rows):
+    rows = _new_rows(body)
+    if not rows:
         raise gateway_error(400, "rows invalid")
     ids = call.store.append_rows(call.base, table, rows, user=call.user)
     first = call.store.select(call.base, table, row_id=ids[0])
@@ -266,8 +274,7 @@ async def add_archived_rows(call: Call) -> Json:
     """``addBigDataRows``: rows go straight to the (emulated) big-data backend."""
     body = await call.body()
     table = call.table(body)
-    rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
-    ids = call.store.append_rows(call.base, table, rows, user=call.user, archived=True)
+    ids = call.store.append_rows(call.base, table, _new_rows(body), user=call.user, archived=True)
     return {"inserted_row_count": len(ids)}
 
 

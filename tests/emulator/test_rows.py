@@ -379,3 +379,13 @@ async def test_start_beyond_what_sqlite_can_count_answers_400(emulator: Emulator
             "GET", "/rows/", params={"table_name": "Contacts", "start": "1" + "0" * 25}
         )
     assert (response.status_code, response.json()) == (400, {"error_message": "start invalid"})
+
+
+@pytest.mark.parametrize("path", ["/rows/", "/add-archived-rows/"])
+@pytest.mark.parametrize("rows", [["x"], [[]], [{}, None], "abc"])
+async def test_rows_to_append_must_be_objects(emulator: Emulator, path: str, rows: object) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request("POST", path, json={"table_name": "Contacts", "rows": rows})
+    assert response.status_code == 400
+    assert response.json()["error_message"].startswith("rows")
+    assert emulator.rows("Contacts") == []
