@@ -285,7 +285,9 @@ def check_column_data(column_type: str, data: Mapping[str, Any] | None) -> None:
     """Refuse ``column_data`` that would break every later write (SeaTable's error shape)."""
     rules = COLUMN_DATA_RULES.get(column_type, {})
     fields = data or {}
-    if any(fields.get(name) is not None and not ok(fields[name]) for name, ok in rules.items()):
+    if not isinstance(fields, Mapping) or any(
+        fields.get(name) is not None and not ok(fields[name]) for name, ok in rules.items()
+    ):
         raise gateway_error(
             400,
             f"column_data: {json.dumps(data, default=str)} do not meet specifications.",

@@ -401,3 +401,17 @@ async def test_malformed_select_option_updates_are_refused(
         )
     assert response.status_code == 400
     assert "error_message" in response.json()
+
+
+@pytest.mark.parametrize("column_data", [-1, "abc", ["x"]])
+async def test_create_table_refuses_column_data_that_is_not_an_object(
+    emulator: Emulator, column_data: object
+) -> None:
+    column = {"column_name": "N", "column_type": "auto-number", "column_data": column_data}
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "POST", "/tables/", json={"table_name": "New", "columns": [column]}
+        )
+    assert response.status_code == 400
+    assert response.json()["error_type"] == "column_data_error"
+    assert "New" not in emulator.tables()
