@@ -134,7 +134,7 @@ def _encode_text(value: Any, column: Column) -> object:
     return str(value)
 
 
-def _finite(number: float, column: Column) -> float:
+def _storable_number(number: float, column: Column) -> float:
     """``number`` if SQLite can store it and JSON can render it; a 400 otherwise."""
     if not storable_scalar(number):
         raise gateway_error(400, f"column {column['name']}: number out of range")
@@ -145,19 +145,20 @@ def _encode_number(value: Any, column: Column) -> object:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return _finite(value, column)
+        return _storable_number(value, column)
     if isinstance(value, str):
         try:
-            number = _finite(float(value), column)
+            parsed = float(value)
         except ValueError:
             return None
-        return _finite(int(number), column) if number.is_integer() and "." not in value else number
+        number = int(parsed) if parsed.is_integer() and "." not in value else parsed
+        return _storable_number(number, column)
     return None
 
 
 def _encode_integer(value: Any, column: Column) -> object:
     number = _encode_number(value, column)
-    return _finite(int(number), column) if isinstance(number, (int, float)) else None
+    return _storable_number(int(number), column) if isinstance(number, (int, float)) else None
 
 
 def _encode_duration(value: Any, column: Column) -> object:
@@ -165,7 +166,7 @@ def _encode_duration(value: Any, column: Column) -> object:
         match = _DURATION_RE.match(value.strip())
         if match:
             hours, minutes, seconds = (int(part or 0) for part in match.groups())
-            return _finite(hours * 3600 + minutes * 60 + seconds, column)
+            return _storable_number(hours * 3600 + minutes * 60 + seconds, column)
     return _encode_integer(value, column)
 
 
