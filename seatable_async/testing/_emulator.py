@@ -218,7 +218,9 @@ class Emulator:
         *,
         base_uuid: str | None = None,
     ) -> Json:
-        """Create a table; columns as ``(name, type)`` pairs or ``insertColumn`` bodies."""
+        """Create a table; columns as ``(name, type)`` pairs or ``insertColumn`` bodies.
+
+        All or nothing: a bad column spec leaves no table behind."""
         base = self.store.base(base_uuid or self.base_uuid)
         if base is None:
             raise LookupError(f"no base {base_uuid}")
@@ -227,12 +229,13 @@ class Emulator:
             for c in columns
         ]
         plain = [s for s in specs if s.get("column_type") != "link"]
-        table = self.store.create_table(base, name, plain or None)
-        for spec in specs:
-            if spec.get("column_type") == "link":
-                self.store.insert_column(
-                    base, table, spec["column_name"], "link", spec.get("column_data")
-                )
+        with self.store.transaction():
+            table = self.store.create_table(base, name, plain or None)
+            for spec in specs:
+                if spec.get("column_type") == "link":
+                    self.store.insert_column(
+                        base, table, spec["column_name"], "link", spec.get("column_data")
+                    )
         return table
 
     def append_rows(

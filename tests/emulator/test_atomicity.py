@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from seatable_async.testing import Emulator
+from seatable_async.testing._errors import APIError
 
 from .conftest import gateway_for
 
@@ -87,3 +88,11 @@ async def test_an_answer_that_cannot_be_rendered_is_not_stored(emulator: Emulato
     assert "error_message" in appended.json()
     assert listed.status_code == 200
     assert listed.json()["rows"] == []
+
+
+def test_add_table_with_a_bad_link_spec_leaves_no_table(emulator: Emulator) -> None:
+    before = emulator.tables()
+    link = {"column_name": "L", "column_type": "link", "column_data": {"other_table": "Nope"}}
+    with pytest.raises(APIError, match="Nope"):
+        emulator.add_table("New", [("A", "text"), link])
+    assert emulator.tables() == before
