@@ -33,7 +33,7 @@ from ._transport import (
     build_transport,
     describe,
 )
-from ._validation import require_text, server_root
+from ._validation import AnswerCheck, is_text, require_text, server_root
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 
@@ -42,7 +42,7 @@ __all__ = ["Account", "Base"]
 Grant = Callable[[], Awaitable[dict[str, Any]]]
 _UNSET: Any = object()
 
-BASE_GRANT = {"access_token": str, "dtable_uuid": str}
+BASE_GRANT = {"access_token": is_text, "dtable_uuid": is_text}
 """What a base-token grant must hold, whichever flow issued it."""
 
 DEFAULT_RETRY = RetryPolicy()
@@ -109,7 +109,7 @@ def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -
         raise InvalidInputError("retry must be a RetryPolicy")
 
 
-def _json_object(response: httpx.Response, expect: Mapping[str, type]) -> dict[str, Any]:
+def _json_object(response: httpx.Response, expect: Mapping[str, AnswerCheck]) -> dict[str, Any]:
     """The answer's JSON object, once it is known to hold every expected field."""
     try:
         body = response.json()
@@ -120,7 +120,7 @@ def _json_object(response: httpx.Response, expect: Mapping[str, type]) -> dict[s
             f"{describe(response.request)} answered with a body that is not a JSON object",
             response=response,
         )
-    wrong = [key for key, kind in expect.items() if not isinstance(body.get(key), kind)]
+    wrong = [key for key, check in expect.items() if not check(body.get(key))]
     if wrong:
         raise UnexpectedResponseError(
             f"{describe(response.request)} answered without a valid {', '.join(wrong)}",
@@ -194,7 +194,7 @@ class _APIClient:
         url: str,
         *,
         token: TokenKind | None,
-        expect: Mapping[str, type] | None = None,
+        expect: Mapping[str, AnswerCheck] | None = None,
         idempotent: bool | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
@@ -202,7 +202,7 @@ class _APIClient:
     ) -> dict[str, Any]:
         """One logical call through the stack; returns the JSON object it answered.
 
-        `expect` names the fields (and their types) the caller reads, checked before it does.
+        `expect` names the fields the caller reads and what each must be, checked before it does.
         """
         if self._connection.closed:
             raise SeaTableError(f"{type(self).__name__} is closed")
@@ -388,7 +388,7 @@ class Account(_APIClient):
             "POST",
             "/api2/auth-token/",
             token=None,
-            expect={"token": str},
+            expect={"token": is_text},
             idempotent=True,
             data=self._credentials,
         )

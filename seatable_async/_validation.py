@@ -1,18 +1,35 @@
-"""Argument checks that fail with `InvalidInputError` before any request is sent."""
+"""Checks of what goes out (arguments, failing with `InvalidInputError` before any request is
+sent) and of what comes back (the fields of a server answer a call reads)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeGuard
 
 import httpx
 
 from ._exceptions import InvalidInputError
 
+AnswerCheck = Callable[[Any], bool]
+"""What one field of a server answer must be for the caller to use it."""
+
+
+def is_text(value: object) -> TypeGuard[str]:
+    """A string with something in it besides white space."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def is_list(value: object) -> bool:
+    return isinstance(value, list)
+
+
+def is_object(value: object) -> bool:
+    return isinstance(value, dict)
+
 
 def require_text(name: str, value: object) -> str:
     """A non-empty string, or a clear error naming the argument."""
-    if not isinstance(value, str) or not value.strip():
+    if not is_text(value):
         raise InvalidInputError(f"{name} must be a non-empty string, got {type(value).__name__}")
     return value
 

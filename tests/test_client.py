@@ -116,6 +116,7 @@ async def test_append_row_sends_nothing_when_metadata_fails(
         (ROWS, httpx.Response(200, json=["not", "an", "object"]), "list"),
         (ROWS, httpx.Response(200, json={"rows": None}), "list"),
         (TOKEN_PATH, httpx.Response(200, json={"dtable_uuid": "u"}), "list"),
+        (TOKEN_PATH, httpx.Response(200, json={"access_token": "t", "dtable_uuid": " "}), "list"),
         (f"{GATEWAY}/sql/", httpx.Response(200, json={"success": True}), "query"),
     ],
 )
@@ -129,6 +130,14 @@ async def test_unusable_answers_raise_unexpected_response_error(
             await (base.list_rows("T") if call == "list" else base.query("SELECT 1"))
     assert caught.value.status_code == 200
     assert API_TOKEN not in str(caught.value)
+
+
+async def test_an_unknown_table_costs_one_metadata_request(server: respx.MockRouter) -> None:
+    only_system_fields = {**APPENDED, "first_row": {"_id": "Bko1e60YT-egit2SljWSZA"}}
+    server.post(ROWS).mock(return_value=httpx.Response(200, json=only_system_fields))
+    async with Base(API_TOKEN, SERVER) as base:
+        await base.append_row("Elsewhere", {"Name": "Max"})
+    assert server.routes["metadata"].call_count == 1
 
 
 @pytest.mark.parametrize(

@@ -90,3 +90,10 @@ async def test_bad_parameters_fail_before_sending(
         with pytest.raises(InvalidInputError):
             await base.query("")
     assert not server.calls
+
+
+async def test_a_write_answer_without_results_is_not_an_error(server: respx.MockRouter) -> None:
+    """SeaTable documents only `success` for writes; nothing may fail once a write went through."""
+    server.post(SQL).mock(return_value=httpx.Response(200, json={"success": True}))
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.query("UPDATE T SET a = 1") == []

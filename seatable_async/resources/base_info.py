@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validation import is_object
 from ._resource import GatewayResource
 
 
@@ -12,16 +13,23 @@ class BaseInfoResource(GatewayResource):
 
     async def get_metadata(self) -> dict[str, Any]:
         """Tables with their columns and views; no row data."""
-        answer = await self._gateway("GET", "metadata/", expect={"metadata": dict})
+        answer = await self._gateway("GET", "metadata/", expect={"metadata": is_object})
         metadata: dict[str, Any] = answer["metadata"]
         self._metadata_cache = metadata
         return metadata
 
     async def _column_names(self, table_name: str) -> dict[str, str]:
         """Column key → name for a table (by name or id), fetching metadata when unknown."""
-        for cached in (self._metadata_cache, None):
-            metadata = cached if cached is not None else await self.get_metadata()
-            for table in metadata.get("tables", []):
-                if table_name in (table.get("name"), table.get("_id")):
-                    return {column["key"]: column["name"] for column in table.get("columns", [])}
-        return {}
+        cached = self._metadata_cache
+        names = _names_in(cached, table_name) if cached is not None else None
+        if names is None:
+            names = _names_in(await self.get_metadata(), table_name)
+        return names or {}
+
+
+def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | None:
+    """Column key → name for a table of this metadata; None when it has no such table."""
+    for table in metadata.get("tables", []):
+        if table_name in (table.get("name"), table.get("_id")):
+            return {column["key"]: column["name"] for column in table.get("columns", [])}
+    return None

@@ -8,7 +8,15 @@ from typing import Any
 
 from .._constants import MAX_LIST_ROWS
 from .._exceptions import SeaTableError
-from .._validation import check_range, optional_text, require_row, require_text, without_none
+from .._validation import (
+    check_range,
+    is_list,
+    is_object,
+    optional_text,
+    require_row,
+    require_text,
+    without_none,
+)
 from ._resource import Row
 from .base_info import BaseInfoResource
 
@@ -35,7 +43,7 @@ class RowsResource(BaseInfoResource):
             limit=check_range("limit", limit, 1, MAX_LIST_ROWS),
             convert_keys=True,
         )
-        answer = await self._gateway("GET", "rows/", params=params, expect={"rows": list})
+        answer = await self._gateway("GET", "rows/", params=params, expect={"rows": is_list})
         rows: list[Row] = answer["rows"]
         return rows
 
@@ -55,7 +63,7 @@ class RowsResource(BaseInfoResource):
             apply_default=apply_default,
         )
         names = await self._column_names(table_name)
-        answer = await self._gateway("POST", "rows/", json=body, expect={"first_row": dict})
+        answer = await self._gateway("POST", "rows/", json=body, expect={"first_row": is_object})
         first_row: Row = answer["first_row"]
         return await self._named(table_name, first_row, names)
 

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._exceptions import InvalidInputError
-from .._validation import require_text
+from .._validation import AnswerCheck, is_list, require_text
 from ._resource import GatewayResource, Row
 
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|#[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)
 _PARAMETER_TYPES = (str, int, float, bool, type(None))
+_ANSWER: dict[bool, dict[str, AnswerCheck]] = {True: {"results": is_list}, False: {}}
+"""What a SELECT answer must hold; a write's answer is taken as it comes, never failing after it."""
 
 
 def is_read_only(sql: str) -> bool:
@@ -37,8 +39,9 @@ class SQLResource(GatewayResource):
             if not all(isinstance(value, _PARAMETER_TYPES) for value in parameters):
                 raise InvalidInputError("parameters must be strings, numbers, booleans or None")
             body["parameters"] = list(parameters)
+        read_only = is_read_only(sql)
         answer = await self._gateway(
-            "POST", "sql/", json=body, idempotent=is_read_only(sql), expect={"results": list}
+            "POST", "sql/", json=body, idempotent=read_only, expect=_ANSWER[read_only]
         )
-        results: list[Row] = answer["results"]
+        results: list[Row] = answer.get("results") or []
         return results
