@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from ._checks import list_of, nonempty_text, shaped
 from ._errors import gateway_error
 
 __all__ = [
     "CELL_TYPES",
+    "OPTION_CHANGE",
+    "SELECT_OPTIONS",
     "SYSTEM_FIELDS",
     "CellType",
     "check_column_data",
@@ -262,10 +265,11 @@ def decode_cell(stored: object, column: Column) -> Any:
     return CELL_TYPES[column["type"]].decode(stored, column)
 
 
-def _is_select_options(options: object) -> bool:
-    return isinstance(options, list) and all(
-        isinstance(o, dict) and isinstance(o.get("name"), str) for o in options
-    )
+SELECT_OPTIONS = list_of(shaped({"name": nonempty_text, "id": nonempty_text}, required=("name",)))
+"""Options of a new select column: each named; an id, if given, must be usable (the store
+assigns ids to the others)."""
+OPTION_CHANGE = shaped({"id": nonempty_text, "name": nonempty_text}, required=("id",))
+"""One ``updateSelectOption`` change: the option's ``id``, optionally a new name."""
 
 
 COLUMN_DATA_RULES: dict[str, dict[str, Callable[[Any], bool]]] = {
@@ -275,11 +279,11 @@ COLUMN_DATA_RULES: dict[str, dict[str, Callable[[Any], bool]]] = {
         "prefix": lambda v: isinstance(v, str),
         "prefix_type": lambda v: v in ("string", "date"),
     },
-    "single-select": {"options": _is_select_options},
-    "multiple-select": {"options": _is_select_options},
+    "single-select": {"options": SELECT_OPTIONS},
+    "multiple-select": {"options": SELECT_OPTIONS},
 }
-"""``column_data`` fields the emulator reads later, by column type, and what each must be;
-a null field counts as absent."""
+"""``column_data`` fields the emulator reads later, by column type, and what each must be when
+present (null included: SeaTable checks column_data against its spec, where no field is null)."""
 
 
 def check_column_data(column_type: str, data: Mapping[str, Any] | None) -> None:
@@ -287,7 +291,7 @@ def check_column_data(column_type: str, data: Mapping[str, Any] | None) -> None:
     rules = COLUMN_DATA_RULES.get(column_type, {})
     fields = data or {}
     if not isinstance(fields, Mapping) or any(
-        fields.get(name) is not None and not ok(fields[name]) for name, ok in rules.items()
+        name in fields and not ok(fields[name]) for name, ok in rules.items()
     ):
         raise gateway_error(
             400,

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ._cells import format_timestamp, storable_scalar
+from ._cells import OPTION_CHANGE, format_timestamp, storable_scalar
+from ._checks import nonempty_text
 from ._errors import APIError, gateway_error
 from ._http import json_body, query_bool, query_int
 from ._sql import run_sql
@@ -732,16 +733,13 @@ async def add_select_options(call: Call) -> Json:
     """``addSelectOption``: options need ``name``, ``color`` and ``textColor``."""
     body = await call.body()
     _, column = _select_column(call, body)
-    options: list[Json] = column["data"].setdefault("options", [])
+    options: list[Json] = column["data"]["options"]
     for option in _list_of(body.get("options"), "options"):
-        if not (
-            isinstance(option, dict) and isinstance(option.get("name"), str) and option["name"]
-        ):
+        if not (isinstance(option, dict) and nonempty_text(option.get("name"))):
             raise gateway_error(400, "options invalid")
         if any(o["name"] == option["name"] for o in options):
             continue
-        option_id = str(call.emulator.rng.randint(100000, 999999))
-        options.append({**option, "id": option_id})
+        options.append({**option, "id": call.store.new_option_id(options)})
     call.store.save(call.base)
     return _OK
 
@@ -750,14 +748,14 @@ async def update_select_options(call: Call) -> Json:
     """``updateSelectOption``: by option ``id``; cells follow renamed options."""
     body = await call.body()
     table, column = _select_column(call, body)
-    options: list[Json] = column["data"].setdefault("options", [])
+    options: list[Json] = column["data"]["options"]
     renames: dict[str, str] = {}
     for change in _list_of(body.get("options"), "options"):
-        if not isinstance(change, dict) or not isinstance(change.get("name", ""), str):
+        if not OPTION_CHANGE(change):
             raise gateway_error(400, "options invalid")
-        current = next((o for o in options if o.get("id") == change.get("id")), None)
+        current = next((o for o in options if o["id"] == change["id"]), None)
         if current is None:
-            raise gateway_error(400, f"option {change.get('id')} not found")
+            raise gateway_error(400, f"option {change['id']} not found")
         if "name" in change and change["name"] != current["name"]:
             renames[current["name"]] = str(change["name"])
         current.update({k: v for k, v in change.items() if k != "id"})
@@ -771,8 +769,7 @@ async def delete_select_options(call: Call) -> Json:
     body = await call.body()
     table, column = _select_column(call, body)
     names = {str(n) for n in _list_of(body.get("option_names"), "option_names")}
-    options: list[Json] = column["data"].setdefault("options", [])
-    column["data"]["options"] = [o for o in options if o["name"] not in names]
+    column["data"]["options"] = [o for o in column["data"]["options"] if o["name"] not in names]
     _rewrite_select_cells(call, table, column, dict.fromkeys(names))
     call.store.save(call.base)
     return _OK

@@ -192,6 +192,14 @@ class Store:
             if key not in used:
                 return key
 
+    def new_option_id(self, options: Iterable[Mapping[str, Any]]) -> str:
+        """A fresh 6-digit select option id, not used by any of ``options``."""
+        used = {option.get("id") for option in options}
+        while True:
+            option_id = str(self._rng.randint(100000, 999999))
+            if option_id not in used:
+                return option_id
+
     def now(self) -> str:
         """Timestamp for ``_ctime``/``_mtime``."""
         return format_timestamp(self._clock())
@@ -472,14 +480,12 @@ class Store:
             "width": 200,
             "resizable": True,
             "draggable": True,
-            "data": dict(data) if data else None,
+            "data": self._column_data(column_type, data),
             "permission_type": "",
             "permitted_users": [],
         }
         if column_type == "link":
             column["data"] = link_data or self._new_link(base, table, data or {})
-        elif column_type in _SELECT_TYPES:
-            column["data"] = {"options": [], **(column["data"] or {})}
         position = len(table["columns"])
         if anchor:
             anchor_column = self.column(table, anchor)
@@ -495,6 +501,18 @@ class Store:
             if save:
                 self.save(base)
         return column
+
+    def _column_data(self, column_type: str, data: Mapping[str, Any] | None) -> Json | None:
+        """``column_data`` as stored: a select column always has options, each with an id."""
+        if column_type not in _SELECT_TYPES:
+            return dict(data) if data else None
+        given: list[Json] = (data or {}).get("options") or []
+        options: list[Json] = []
+        for option in given:
+            if "id" not in option:
+                option = {**option, "id": self.new_option_id(given + options)}
+            options.append(option)
+        return {**(data or {}), "options": options}
 
     def _new_link(self, base: Base, table: Json, data: Mapping[str, Any]) -> Json:
         other_name = data.get("other_table")
@@ -568,7 +586,7 @@ class Store:
         check_column_data(new_type, data)
         storage = quote_ident(column_storage(column))
         sqlite_table = self.sqlite_table(base, table)
-        new_column = {**column, "type": new_type, "data": dict(data) if data else None}
+        new_column = {**column, "type": new_type, "data": self._column_data(new_type, data)}
         with self.transaction() as db:
             records = db.execute(f"SELECT _id, {storage} AS v FROM {sqlite_table}").fetchall()
             for record in records:
@@ -596,15 +614,12 @@ class Store:
     def _ensure_options(self, column: Json, value: Any) -> None:
         """Unknown select options are created on write (SeaTable >= 4.1)."""
         names = value if isinstance(value, list) else [value]
-        options: list[Json] = column["data"].setdefault("options", [])
+        options: list[Json] = column["data"]["options"]
         known = {o["name"] for o in options}
         for name in names:
             if isinstance(name, str) and name and name not in known:
-                option_ids = [o.get("id") for o in options]
-                option_id = str(self._rng.randint(100000, 999999))
-                while option_id in option_ids:
-                    option_id = str(self._rng.randint(100000, 999999))
                 color, text_color = _DEFAULT_OPTION_COLORS
+                option_id = self.new_option_id(options)
                 options.append(
                     {"name": name, "color": color, "textColor": text_color, "id": option_id}
                 )

@@ -347,6 +347,9 @@ async def test_auto_links_match_equal_values(emulator: Emulator) -> None:
         ("auto-number", {"prefix": ["x"]}),
         ("single-select", {"options": "abc"}),
         ("multiple-select", {"options": [{"name": ["x"]}]}),
+        ("single-select", {"options": None}),
+        ("single-select", {"options": [{"name": ""}]}),
+        ("multiple-select", {"options": [{"name": "a", "id": 7}]}),
     ],
 )
 async def test_column_data_that_would_break_later_writes_is_refused(
@@ -389,18 +392,82 @@ async def test_auto_number_column_data_is_honoured(emulator: Emulator) -> None:
     assert emulator.rows("Contacts")[0]["No"] == "C-001"
 
 
-@pytest.mark.parametrize("options", [["x"], [{"id": "nope", "name": ["x"]}]])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["x"],
+        [{"id": "nope", "name": ["x"]}],
+        [{"name": "b"}],
+        [{"id": None, "name": "b"}],
+        [{"id": "OPEN", "name": ""}],
+    ],
+)
 async def test_malformed_select_option_updates_are_refused(
     emulator: Emulator, options: list[object]
 ) -> None:
+    emulator.append_rows("Contacts", [{"Status": "open"}])
+    (status,) = (c for c in emulator.base.tables[1]["columns"] if c["name"] == "Status")
+    open_id = status["data"]["options"][0]["id"]
+    changes = [{**o, "id": open_id} if o == {"id": "OPEN", "name": ""} else o for o in options]
     async with gateway_for(emulator) as gw:
         response = await gw.request(
             "PUT",
             "/column-options/",
-            json={"table_name": "Contacts", "column": "Status", "options": options},
+            json={"table_name": "Contacts", "column": "Status", "options": changes},
         )
     assert response.status_code == 400
     assert "error_message" in response.json()
+    assert [o["name"] for o in status["data"]["options"]] == ["open"]
+    assert emulator.rows("Contacts")[0]["Status"] == "open"
+
+
+async def test_select_options_given_without_ids_get_ids(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        inserted = await gw.request(
+            "POST",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column_name": "Size",
+                "column_type": "single-select",
+                "column_data": {"options": [{"name": "S", "id": "111111"}, {"name": "M"}]},
+            },
+        )
+        medium_id = inserted.json()["data"]["options"][1]["id"]
+        renamed = await gw.request(
+            "PUT",
+            "/column-options/",
+            json={
+                "table_name": "Contacts",
+                "column": "Size",
+                "options": [{"id": medium_id, "name": "Medium"}],
+                "return_options": True,
+            },
+        )
+    assert medium_id not in ("", "111111")
+    assert [o["name"] for o in renamed.json()["options"]] == ["S", "Medium"]
+
+
+async def test_a_column_retyped_to_select_without_column_data_takes_values(
+    emulator: Emulator,
+) -> None:
+    async with gateway_for(emulator) as gw:
+        retyped = await gw.request(
+            "PUT",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "column": "Name",
+                "op_type": "modify_column_type",
+                "new_column_type": "single-select",
+            },
+        )
+        appended = await gw.request(
+            "POST", "/rows/", json={"table_name": "Contacts", "rows": [{"Name": "Ann"}]}
+        )
+    assert retyped.json()["data"]["options"] == []
+    assert appended.status_code == 200
+    assert emulator.rows("Contacts")[0]["Name"] == "Ann"
 
 
 @pytest.mark.parametrize("column_data", [-1, "abc", ["x"]])
