@@ -131,7 +131,9 @@ class Store:
         """Hold the store lock and run one unit of work in a savepoint: all of it or none.
 
         Units nest; when the outermost one fails, the bases' in-memory schema is reloaded from
-        the rolled-back database, so a failed request leaves no trace anywhere."""
+        the rolled-back database, so a failed request leaves no trace anywhere. If SQLite has
+        already rolled back the whole transaction (disk full, I/O error), the savepoint is gone:
+        the original error propagates and the schema is reloaded all the same."""
         with self._lock:
             savepoint = f"unit{self._depth}"
             self._db.execute(f"SAVEPOINT {savepoint}")
@@ -139,10 +141,13 @@ class Store:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute(f"ROLLBACK TO {savepoint}")
-                self._db.execute(f"RELEASE {savepoint}")
-                if self._depth == 1:
-                    self._load_bases()
+                try:
+                    if self._db.in_transaction:
+                        self._db.execute(f"ROLLBACK TO {savepoint}")
+                        self._db.execute(f"RELEASE {savepoint}")
+                finally:
+                    if self._depth == 1 or not self._db.in_transaction:
+                        self._load_bases()
                 raise
             else:
                 self._db.execute(f"RELEASE {savepoint}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sqlite3
 from typing import Any
 
 import pytest
@@ -96,3 +97,20 @@ def test_add_table_with_a_bad_link_spec_leaves_no_table(emulator: Emulator) -> N
     with pytest.raises(APIError, match="Nope"):
         emulator.add_table("New", [("A", "text"), link])
     assert emulator.tables() == before
+
+
+def test_a_transaction_sqlite_rolled_back_itself_keeps_its_error_and_reloads(
+    emulator: Emulator,
+) -> None:
+    store = emulator.store
+    with store.transaction() as db:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages + 1}")
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        emulator.append_rows("Contacts", [{"Status": "new", "Name": "x" * 100_000}])
+    with store.transaction() as db:
+        db.execute("PRAGMA max_page_count = 1073741823")
+    (status,) = (c for c in emulator.base.tables[1]["columns"] if c["name"] == "Status")
+    assert status["data"]["options"] == []
+    emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    assert [row["Name"] for row in emulator.rows("Contacts")] == ["Ann"]
