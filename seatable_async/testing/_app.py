@@ -75,7 +75,7 @@ def _respond(result: Any) -> Response:
 
 
 def _gateway_endpoint(
-    emulator: Emulator, method: str, suffix: str, handler: _gateway.Handler
+    emulator: Emulator, method: str, suffix: str, handler: _gateway.Endpoint
 ) -> Endpoint:
     read_only_ok = method == "GET" or (method, suffix) in _gateway.READ_ONLY_ALLOWED
 
@@ -91,8 +91,8 @@ def _gateway_endpoint(
             if permission != "rw" and not read_only_ok:
                 raise _gateway.read_only_error()
             user = str(payload.get("username") or emulator.user_id)
-            call = _gateway.Call(emulator, request, base, user, permission)
-            return _respond(await handler(call))
+            body = await request.body()
+            return handler(_gateway.Call(emulator, request, base, user, permission, body))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
         except (TypeError, ValueError) as exc:  # a body field of the wrong type

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from ._views import VIEW_SETTINGS, new_view, visible_columns
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
-__all__ = ["LIMITS", "ROUTES", "Call"]
+__all__ = ["LIMITS", "ROUTES", "Call", "Endpoint"]
 
 LIMITS = {"list": 1000, "append": 1000, "update": 1000, "delete": 10_000}
 """Rows per call (reference section 14.1)."""
@@ -47,15 +47,17 @@ class Call:
     base: Base
     user: str
     permission: str
+    raw_body: bytes
+    """Read before the handler runs, so handlers never suspend inside their transaction."""
 
     @property
     def store(self) -> Store:
         """The emulator's store."""
         return self.emulator.store
 
-    async def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, Any]:
         """The JSON body."""
-        return await json_body(self.request, gateway_error)
+        return json_body(self.raw_body, gateway_error)
 
     def table(self, source: Mapping[str, Any]) -> Json:
         """The table named by ``table_name`` or ``table_id`` in a body or query."""
@@ -66,34 +68,25 @@ class Call:
         return result
 
 
-Handler = Callable[[Call], Coroutine[Any, Any, Any]]
+Handler = Callable[[Call], Any]
+"""A base operation: the call → its JSON answer."""
+Endpoint = Callable[[Call], Response]
 
 _BAD_VALUE_ERRORS = (OverflowError, sqlite3.ProgrammingError, sqlite3.IntegrityError)
 """What SQLite raises for values it cannot bind or store (a huge integer, a dict, a duplicate):
 always the request's fault, so a 400 rather than a 500."""
 
 
-def _run_now(pending: Coroutine[Any, Any, Any]) -> Any:
-    """Run a handler that never suspends (its body was read before) to its result."""
-    try:
-        pending.send(None)
-    except StopIteration as done:
-        return done.value
-    pending.close()
-    raise RuntimeError("a gateway handler suspended inside its transaction")
-
-
-def atomic(handler: Handler) -> Handler:
+def atomic(handler: Handler) -> Endpoint:
     """One request, one store transaction: a handler that raises, or whose answer cannot be
-    rendered, leaves the base unchanged; values SQLite refuses become a gateway 400."""
+    rendered, leaves the base unchanged; values SQLite refuses become a gateway 400. The answer
+    is rendered under the store lock, so it is a consistent snapshot."""
 
     @functools.wraps(handler)
-    async def run(call: Call) -> Response:
-        await call.request.body()
+    def run(call: Call) -> Response:
         try:
             with call.store.transaction():
-                result = _run_now(handler(call))
-                return result if isinstance(result, Response) else JSONResponse(result)
+                return JSONResponse(handler(call))
         except _BAD_VALUE_ERRORS as exc:
             raise gateway_error(400, f"invalid value: {exc}") from exc
 
@@ -135,12 +128,12 @@ def _flag(body: Mapping[str, Any], name: str, default: bool) -> bool:
 # ---------------------------------------------------------------------- base info
 
 
-async def get_metadata(call: Call) -> Json:
+def get_metadata(call: Call) -> Json:
     """``getMetadata``: tables, columns, views and settings."""
     return {"metadata": call.base.metadata}
 
 
-async def list_collaborators(call: Call) -> Json:
+def list_collaborators(call: Call) -> Json:
     """``listCollaborators``: the emulator's single user."""
     emulator = call.emulator
     return {
@@ -159,9 +152,9 @@ async def list_collaborators(call: Call) -> Json:
 # ---------------------------------------------------------------------- rows
 
 
-async def query_sql(call: Call) -> Json:
+def query_sql(call: Call) -> Json:
     """``querySQL``: SELECT/INSERT/UPDATE/DELETE through the sqlglot translator."""
-    body = await call.body()
+    body = call.body()
     sql = body.get("sql")
     if not isinstance(sql, str) or not sql.strip():
         raise gateway_error(400, "sql invalid")
@@ -183,7 +176,7 @@ async def query_sql(call: Call) -> Json:
     )
 
 
-async def list_rows(call: Call) -> Json:
+def list_rows(call: Call) -> Json:
     """``listRows``: ``start``/``limit`` pages (1..1000), optional view, keys or names."""
     request = call.request
     table = call.table(request.query_params)
@@ -201,7 +194,7 @@ async def list_rows(call: Call) -> Json:
     return {"rows": call.store.render_many(call.base, table, records, keys=keys, columns=columns)}
 
 
-async def get_row(call: Call) -> Json:
+def get_row(call: Call) -> Json:
     """``getRow``: one row by id."""
     request = call.request
     table = call.table(request.query_params)
@@ -214,9 +207,9 @@ async def get_row(call: Call) -> Json:
     return rendered
 
 
-async def append_rows(call: Call) -> Json:
+def append_rows(call: Call) -> Json:
     """``appendRows``: up to 1000 rows by column names; ``first_row`` keyed by column keys."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     rows = _new_rows(body)
     if not rows:
@@ -232,9 +225,9 @@ async def append_rows(call: Call) -> Json:
     }
 
 
-async def update_rows(call: Call) -> Json:
+def update_rows(call: Call) -> Json:
     """``updateRow``: up to 1000 ``{row_id, row}`` updates."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     updates = _list_of(body.get("updates"), "updates", LIMITS["update"])
     pairs: list[tuple[str, Mapping[str, Any]]] = []
@@ -246,42 +239,42 @@ async def update_rows(call: Call) -> Json:
     return _OK
 
 
-async def delete_rows(call: Call) -> Json:
+def delete_rows(call: Call) -> Json:
     """``deleteRow``: up to 10000 row ids."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     call.store.delete_rows(call.base, table, _row_ids(body, LIMITS["delete"]))
     return _OK
 
 
-async def _lock(call: Call, locked: bool) -> Json:
-    body = await call.body()
+def _lock(call: Call, locked: bool) -> Json:
+    body = call.body()
     table = call.table(body)
     call.store.set_locked(call.base, table, _row_ids(body), locked=locked, user=call.user)
     return _OK
 
 
-async def lock_rows(call: Call) -> Json:
+def lock_rows(call: Call) -> Json:
     """``lockRows``."""
-    return await _lock(call, True)
+    return _lock(call, True)
 
 
-async def unlock_rows(call: Call) -> Json:
+def unlock_rows(call: Call) -> Json:
     """``unlockRows``."""
-    return await _lock(call, False)
+    return _lock(call, False)
 
 
-async def add_archived_rows(call: Call) -> Json:
+def add_archived_rows(call: Call) -> Json:
     """``addBigDataRows``: rows go straight to the (emulated) big-data backend."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     ids = call.store.append_rows(call.base, table, _new_rows(body), user=call.user, archived=True)
     return {"inserted_row_count": len(ids)}
 
 
-async def archive_view(call: Call) -> Json:
+def archive_view(call: Call) -> Json:
     """``moveRowsToBigData``: every row of the view moves to the big-data backend."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     view = call.store.view(table, str(body.get("view_name")))
     row_ids = [r["_id"] for r in call.store.select(call.base, table, view=view)]
@@ -289,9 +282,9 @@ async def archive_view(call: Call) -> Json:
     return {"success": True, "error_message": ""}
 
 
-async def unarchive(call: Call) -> Json:
+def unarchive(call: Call) -> Json:
     """``moveRowsToNormalBackend``: done at once; the task id is for show."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     call.store.set_archived(call.base, table, _row_ids(body), False)
     return {"success": True, "task_id": str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))}
@@ -314,27 +307,27 @@ def _row_id_param(call: Call) -> str:
     return row_id
 
 
-async def list_comments(call: Call) -> list[Json]:
+def list_comments(call: Call) -> list[Json]:
     """``listRowComments``: a bare array."""
     comments: list[Json] = call.store.comments(call.base, row_id=_row_id_param(call))
     return comments
 
 
-async def create_comment(call: Call) -> Json:
+def create_comment(call: Call) -> Json:
     """``createRowComment`` (6.2): query ``table_id`` + ``row_id``; the new id is not returned."""
     query = call.request.query_params
     table = call.table({"table_id": query.get("table_id"), "table_name": query.get("table_name")})
     row_id = _row_id_param(call)
     if not call.store.select(call.base, table, row_id=row_id):
         raise gateway_error(404, "row _id not exits")
-    comment = (await call.body()).get("comment")
+    comment = (call.body()).get("comment")
     if not isinstance(comment, str) or not comment:
         raise gateway_error(400, "comment invalid")
     call.store.add_comment(call.base, row_id, call.user, comment)
     return _OK
 
 
-async def get_comment(call: Call) -> Json:
+def get_comment(call: Call) -> Json:
     """``getComment``."""
     found = call.store.comments(call.base, comment_id=_comment_id(call))
     if not found:
@@ -342,19 +335,19 @@ async def get_comment(call: Call) -> Json:
     return found[0]
 
 
-async def delete_comment(call: Call) -> Json:
+def delete_comment(call: Call) -> Json:
     """``deleteComment``."""
     if not call.store.delete_comment(call.base, _comment_id(call)):
         raise gateway_error(404, "comment not found")
     return _OK
 
 
-async def count_comments(call: Call) -> Json:
+def count_comments(call: Call) -> Json:
     """``getRowCommentsCount``."""
     return {"count": len(call.store.comments(call.base, row_id=_row_id_param(call)))}
 
 
-async def comments_within_days(call: Call) -> Json:
+def comments_within_days(call: Call) -> Json:
     """``listCommentsWithinDays``: comments of the whole base from the last ``days`` days."""
     days = query_int(call.request, "days", 1, gateway_error)
     if days < 1:
@@ -363,7 +356,7 @@ async def comments_within_days(call: Call) -> Json:
     return {"comments": call.store.comments(call.base, since=format_timestamp(since))}
 
 
-async def rows_comments_num(call: Call) -> Json:
+def rows_comments_num(call: Call) -> Json:
     """``getNumberOfComments`` (a dtable-web path taking a base token)."""
     counts: dict[str, int] = {}
     for comment in call.store.comments(call.base):
@@ -382,9 +375,9 @@ def _link_column(call: Call, table: Json, body: Mapping[str, Any]) -> Json:
     return column
 
 
-async def query_links(call: Call) -> Json:
+def query_links(call: Call) -> Json:
     """``listRowLinks``: per-row ``offset``/``limit`` (default 10, max 100)."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     column = _link_column(call, table, body)
     result: Json = {}
@@ -414,9 +407,9 @@ def _link_request(call: Call, body: Mapping[str, Any]) -> tuple[Json, Json, dict
     return table, column["data"], {str(k): [str(x) for x in v] for k, v in mapping.items()}
 
 
-async def create_links(call: Call) -> Json:
+def create_links(call: Call) -> Json:
     """``createRowLink``: creating an existing link is an error, as documented."""
-    table, link, mapping = _link_request(call, await call.body())
+    table, link, mapping = _link_request(call, call.body())
     column = next(c for c in table["columns"] if c["type"] == "link" and c["data"] is link)
     existing = call.store.linked(call.base, table, column, list(mapping))
     for row_id, others in mapping.items():
@@ -426,12 +419,12 @@ async def create_links(call: Call) -> Json:
     return _OK
 
 
-async def auto_links(call: Call) -> Json:
+def auto_links(call: Call) -> Json:
     """``autoLinks``: link every row pair whose matching columns hold equal values.
 
     The work is done at once; the returned task id reports ``success`` on ``auto-link-task``.
     """
-    body = await call.body()
+    body = call.body()
     link_id = body.get("link_id")
     tables = call.base.tables
     column = next(
@@ -475,27 +468,27 @@ async def auto_links(call: Call) -> Json:
     return {"task_id": task_id}
 
 
-async def auto_link_task(call: Call) -> Json:
+def auto_link_task(call: Call) -> Json:
     """``autoLinkTask``: the task id may come as a query parameter or in a JSON body."""
     task_id = call.request.query_params.get("task_id")
     if task_id is None:
-        task_id = str((await call.body()).get("task_id", ""))
+        task_id = str((call.body()).get("task_id", ""))
     status = call.emulator.tasks.get(task_id)
     if status is None:
         raise gateway_error(404, f"task {task_id} not found")
     return {"status": status}
 
 
-async def update_links(call: Call) -> Json:
+def update_links(call: Call) -> Json:
     """``updateRowLink``: replace the links of each listed row."""
-    table, link, mapping = _link_request(call, await call.body())
+    table, link, mapping = _link_request(call, call.body())
     call.store.set_links(call.base, table, link, mapping, mode="replace")
     return _OK
 
 
-async def delete_links(call: Call) -> Json:
+def delete_links(call: Call) -> Json:
     """``deleteRowLink``: counts requested pairs, like SeaTable 6.0 does (API_ISSUES #9)."""
-    table, link, mapping = _link_request(call, await call.body())
+    table, link, mapping = _link_request(call, call.body())
     count = call.store.set_links(call.base, table, link, mapping, mode="remove")
     return {"deleted_links_count": count, "success": True}
 
@@ -503,9 +496,9 @@ async def delete_links(call: Call) -> Json:
 # ---------------------------------------------------------------------- tables
 
 
-async def create_table(call: Call) -> Json:
+def create_table(call: Call) -> Json:
     """``createTable``."""
-    body = await call.body()
+    body = call.body()
     name = body.get("table_name")
     if not isinstance(name, str) or not name:
         raise gateway_error(400, "table_name invalid")
@@ -522,9 +515,9 @@ async def create_table(call: Call) -> Json:
     return {**table, "rows": [], "id_row_map": {}}
 
 
-async def rename_table(call: Call) -> Json:
+def rename_table(call: Call) -> Json:
     """``renameTable``."""
-    body = await call.body()
+    body = call.body()
     new_name = body.get("new_table_name")
     if not isinstance(new_name, str) or not new_name:
         raise gateway_error(400, "new_table_name invalid")
@@ -532,16 +525,16 @@ async def rename_table(call: Call) -> Json:
     return _OK
 
 
-async def delete_table(call: Call) -> Json:
+def delete_table(call: Call) -> Json:
     """``deleteTable``."""
-    body = await call.body()
+    body = call.body()
     call.store.delete_table(call.base, call.table(body))
     return _OK
 
 
-async def duplicate_table(call: Call) -> Json:
+def duplicate_table(call: Call) -> Json:
     """``duplicateTable``: ``<name>(copy)``, optionally with its rows."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     copy = call.store.duplicate_table(call.base, table, bool(body.get("is_duplicate_records")))
     return {**copy, "rows": [], "id_row_map": {}}
@@ -554,15 +547,15 @@ def _params_invalid() -> APIError:
     return APIError(400, {"error_msg": "params invalid"})
 
 
-async def list_views(call: Call) -> Json:
+def list_views(call: Call) -> Json:
     """``listViews``."""
     return {"views": call.table(call.request.query_params)["views"]}
 
 
-async def create_view(call: Call) -> Json:
+def create_view(call: Call) -> Json:
     """``createView``: a duplicate name answers 400 ``params invalid``."""
     table = call.table(call.request.query_params)
-    body = await call.body()
+    body = call.body()
     name = body.get("name")
     if not isinstance(name, str) or not name or any(v["name"] == name for v in table["views"]):
         raise _params_invalid()
@@ -573,19 +566,19 @@ async def create_view(call: Call) -> Json:
     return view
 
 
-async def get_view(call: Call) -> Json:
+def get_view(call: Call) -> Json:
     """``getView``."""
     table = call.table(call.request.query_params)
     view: Json = call.store.view(table, call.request.path_params["view_name"])
     return view
 
 
-async def update_view(call: Call) -> Json:
+def update_view(call: Call) -> Json:
     """``updateView``: absent fields stay; ``[{}]`` clears a list setting; malformed settings
     answer 400 ``params invalid`` (they would break every later read through the view)."""
     table = call.table(call.request.query_params)
     view: Json = call.store.view(table, call.request.path_params["view_name"])
-    body = await call.body()
+    body = call.body()
     settings = {f: [] if body[f] == [{}] else body[f] for f in VIEW_SETTINGS if f in body}
     if not all(VIEW_SETTINGS[field](value) for field, value in settings.items()):
         raise _params_invalid()
@@ -599,7 +592,7 @@ async def update_view(call: Call) -> Json:
     return view
 
 
-async def delete_view(call: Call) -> Json:
+def delete_view(call: Call) -> Json:
     """``deleteView``: the last view of a table cannot be deleted."""
     table = call.table(call.request.query_params)
     view = call.store.view(table, call.request.path_params["view_name"])
@@ -613,7 +606,7 @@ async def delete_view(call: Call) -> Json:
 # ---------------------------------------------------------------------- columns
 
 
-async def list_columns(call: Call) -> Json:
+def list_columns(call: Call) -> Json:
     """``listColumns``: the columns visible in a view (all without a view)."""
     query = call.request.query_params
     table = call.table(query)
@@ -622,9 +615,9 @@ async def list_columns(call: Call) -> Json:
     return {"columns": visible_columns(table, view)}
 
 
-async def insert_column(call: Call) -> Json:
+def insert_column(call: Call) -> Json:
     """``insertColumn``: a duplicate name answers the bare string ``"Column X exists."``."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     name, column_type = body.get("column_name"), body.get("column_type")
     if not isinstance(name, str) or not isinstance(column_type, str):
@@ -642,9 +635,9 @@ async def insert_column(call: Call) -> Json:
     return column
 
 
-async def update_column(call: Call) -> Json:
+def update_column(call: Call) -> Json:
     """``updateColumn``: the ``op_type`` table below names every supported operation."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     column: Json = call.store.column(table, str(body.get("column")))
     operation = _COLUMN_OPERATIONS.get(str(body.get("op_type")))
@@ -692,17 +685,17 @@ _COLUMN_OPERATIONS: dict[str, Callable[[Call, Json, Json, Mapping[str, Any]], No
 }
 
 
-async def delete_column(call: Call) -> Json:
+def delete_column(call: Call) -> Json:
     """``deleteColumn``."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     call.store.delete_column(call.base, table, call.store.column(table, str(body.get("column"))))
     return _OK
 
 
-async def append_columns(call: Call) -> Json:
+def append_columns(call: Call) -> Json:
     """``appendColumns``: no formula, link or link-formula columns."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     specs = _list_of(body.get("columns"), "columns")
     for spec in specs:
@@ -729,9 +722,9 @@ def _select_column(call: Call, body: Mapping[str, Any]) -> tuple[Json, Json]:
     return table, column
 
 
-async def add_select_options(call: Call) -> Json:
+def add_select_options(call: Call) -> Json:
     """``addSelectOption``: options need ``name``, ``color`` and ``textColor``."""
-    body = await call.body()
+    body = call.body()
     _, column = _select_column(call, body)
     options: list[Json] = column["data"]["options"]
     for option in _list_of(body.get("options"), "options"):
@@ -744,9 +737,9 @@ async def add_select_options(call: Call) -> Json:
     return _OK
 
 
-async def update_select_options(call: Call) -> Json:
+def update_select_options(call: Call) -> Json:
     """``updateSelectOption``: by option ``id``; cells follow renamed options."""
-    body = await call.body()
+    body = call.body()
     table, column = _select_column(call, body)
     options: list[Json] = column["data"]["options"]
     renames: dict[str, str] = {}
@@ -764,9 +757,9 @@ async def update_select_options(call: Call) -> Json:
     return {"options": options} if body.get("return_options") else _OK
 
 
-async def delete_select_options(call: Call) -> Json:
+def delete_select_options(call: Call) -> Json:
     """``deleteSelectOption``: removed options also vanish from cells."""
-    body = await call.body()
+    body = call.body()
     table, column = _select_column(call, body)
     names = {str(n) for n in _list_of(body.get("option_names"), "option_names")}
     column["data"]["options"] = [o for o in column["data"]["options"] if o["name"] not in names]
@@ -794,9 +787,9 @@ def _rewrite_select_cells(
     call.store.update_rows(call.base, table, updates, user=call.user)
 
 
-async def update_column_cascade(call: Call) -> Json:
+def update_column_cascade(call: Call) -> Json:
     """``updateColumnCascade``: stored on the child column's ``data``."""
-    body = await call.body()
+    body = call.body()
     table = call.table(body)
     parent = call.store.column(table, str(body.get("parent_column")))
     child = call.store.column(table, str(body.get("child_column")))
@@ -859,7 +852,9 @@ _OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
 """Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
 (or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""
 
-ROUTES = tuple((method, path, atomic(handler)) for method, path, handler in _OPERATIONS)
+ROUTES: tuple[tuple[str, str, Endpoint], ...] = tuple(
+    (method, path, atomic(handler)) for method, path, handler in _OPERATIONS
+)
 """The operations as served: each request runs in one store transaction (see :func:`atomic`)."""
 
 READ_ONLY_ALLOWED = {("POST", "/sql/"), ("POST", "/query-links/")}

@@ -35,9 +35,8 @@ class FormData:
     files: dict[str, UploadedFile] = field(default_factory=dict)
 
 
-async def json_body(request: Request, error: Callable[[int, str], APIError]) -> dict[str, Any]:
-    """The JSON object in the body; ``error(400, ...)`` when it is missing or not an object."""
-    raw = await request.body()
+def json_body(raw: bytes, error: Callable[[int, str], APIError]) -> dict[str, Any]:
+    """The JSON object in a body; ``error(400, ...)`` when it is missing or not an object."""
     try:
         body = json.loads(raw) if raw else {}
     except ValueError as exc:
