@@ -95,8 +95,6 @@ def _gateway_endpoint(
             return handler(_gateway.Call(emulator, request, base, user, permission, body))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
-        except (TypeError, ValueError) as exc:  # a body field of the wrong type
-            return JSONResponse({"error_message": f"invalid request: {exc}"}, 400)
 
     return endpoint
 

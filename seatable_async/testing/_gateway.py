@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import functools
-import sqlite3
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -72,23 +71,24 @@ Handler = Callable[[Call], Any]
 """A base operation: the call → its JSON answer."""
 Endpoint = Callable[[Call], Response]
 
-_BAD_VALUE_ERRORS = (OverflowError, sqlite3.ProgrammingError, sqlite3.IntegrityError)
-"""What SQLite raises for values it cannot bind or store (a huge integer, a dict, a duplicate):
-always the request's fault, so a 400 rather than a 500."""
+CLIENT_VALUE_ERRORS = (TypeError, ValueError, OverflowError)
+"""What using a client's value raises (``int("wide")``, an integer too big to bind, a NaN in
+JSON): the request's fault, so a 400. SQLite's own errors are not listed: outside the client's
+SQL statements (see ``_sql``) they mean an emulator bug, which must stay a visible 500."""
 
 
 def atomic(handler: Handler) -> Endpoint:
     """One request, one store transaction: a handler that raises, or whose answer cannot be
-    rendered, leaves the base unchanged; values SQLite refuses become a gateway 400. The answer
-    is rendered under the store lock, so it is a consistent snapshot."""
+    rendered, leaves the base unchanged; the one place client value errors become a 400. The
+    answer is rendered under the store lock, so it is a consistent snapshot."""
 
     @functools.wraps(handler)
     def run(call: Call) -> Response:
         try:
             with call.store.transaction():
                 return JSONResponse(handler(call))
-        except _BAD_VALUE_ERRORS as exc:
-            raise gateway_error(400, f"invalid value: {exc}") from exc
+        except CLIENT_VALUE_ERRORS as exc:
+            raise gateway_error(400, f"invalid request: {exc}") from exc
 
     return run
 

@@ -255,7 +255,7 @@ def _select(
     limit = tree.args.get("limit")
     if limit is None:
         tree.set("limit", exp.Limit(expression=exp.Literal.number(DEFAULT_LIMIT)))
-    _, records = store.query(tree.sql(dialect="sqlite"), params, max_rows=MAX_LIMIT)
+    records = _run_statement(store, tree.sql(dialect="sqlite"), params, max_rows=MAX_LIMIT)
     results: list[Json] = []
     for record in records:
         row: Json = {}
@@ -304,6 +304,18 @@ def _rename_alias_refs(tree: exp.Select, outputs: list[_Output]) -> None:
                 node.replace(exp.column(exp.to_identifier(by_label[node.name], quoted=True)))
 
 
+def _run_statement(
+    store: Store, sql: str, params: list[object], *, max_rows: int | None
+) -> list[sqlite3.Row]:
+    """Run the translation of the client's statement. What SQLite refuses in it (an unknown
+    function, a wrong argument count) is the client's SQL, so a 400; other SQLite errors are
+    not the client's and stay 500s."""
+    try:
+        return store.query(sql, params, max_rows=max_rows)[1]
+    except sqlite3.OperationalError as exc:
+        raise gateway_error(400, str(exc)) from exc
+
+
 def _matching_ids(
     store: Store, scope: _Scope, where: exp.Expression | None, params: list[object]
 ) -> list[str]:
@@ -312,7 +324,7 @@ def _matching_ids(
     if where is not None:
         _rewrite_columns(where, scope, set())
         select = select.where(where.this)
-    _, records = store.query(select.sql(dialect="sqlite"), params, max_rows=None)
+    records = _run_statement(store, select.sql(dialect="sqlite"), params, max_rows=None)
     return [str(r[0]) for r in records]
 
 
@@ -388,17 +400,12 @@ def run_sql(
     params = list(parameters or [])
     _check_restrictions(sql, params)
     tree = _parse(sql)
-    try:
-        if isinstance(tree, exp.Select):
-            return _select(
-                store, base, tree, params, keys=not convert_keys, server_only=server_only
-            )
-        if isinstance(tree, exp.Update):
-            return _update(store, base, tree, params, user)
-        if isinstance(tree, exp.Delete):
-            return _delete(store, base, tree, params)
-        if isinstance(tree, exp.Insert):
-            return _insert(store, base, tree, params, user)
-    except sqlite3.Error as exc:  # SQLite's own complaints become SeaTable-style 400s
-        raise gateway_error(400, str(exc)) from exc
+    if isinstance(tree, exp.Select):
+        return _select(store, base, tree, params, keys=not convert_keys, server_only=server_only)
+    if isinstance(tree, exp.Update):
+        return _update(store, base, tree, params, user)
+    if isinstance(tree, exp.Delete):
+        return _delete(store, base, tree, params)
+    if isinstance(tree, exp.Insert):
+        return _insert(store, base, tree, params, user)
     raise gateway_error(400, "only SELECT, INSERT, UPDATE and DELETE are supported")

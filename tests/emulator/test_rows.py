@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -389,3 +390,15 @@ async def test_rows_to_append_must_be_objects(emulator: Emulator, path: str, row
     assert response.status_code == 400
     assert response.json()["error_message"].startswith("rows")
     assert emulator.rows("Contacts") == []
+
+
+async def test_an_emulator_fault_stays_a_500_not_a_client_error(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emulator.store, "new_row_id", lambda: "always-the-same-id")
+    emulator.append_rows("Contacts", [{"Name": "Ann"}])
+    async with gateway_for(emulator) as gw:
+        with pytest.raises(sqlite3.IntegrityError):
+            await gw.request("POST", "/rows/", json={"table_name": "Contacts", "rows": [{}]})
+    assert emulator.request_log[-1].status == 500
+    assert [row["Name"] for row in emulator.rows("Contacts")] == ["Ann"]

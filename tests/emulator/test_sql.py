@@ -228,3 +228,18 @@ async def test_an_oversized_literal_in_an_update_changes_nothing(people: Emulato
     assert response.status_code == 400
     assert "error_message" in response.json()
     assert people.rows("Contacts") == before
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT NO_SUCH_FUNCTION(Name) FROM Contacts",
+        "UPDATE Contacts SET Age = 1 WHERE NO_SUCH_FUNCTION(Name)",
+        "SELECT ABS() FROM Contacts",
+    ],
+)
+async def test_what_sqlite_refuses_in_a_statement_answers_400(people: Emulator, sql: str) -> None:
+    async with gateway_for(people) as gw:
+        response = await gw.sql(sql)
+    assert response.status_code == 400
+    assert "error_message" in response.json()
