@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 import pytest
+from starlette.responses import JSONResponse
 
 from seatable_async.testing import Emulator
 from seatable_async.testing._errors import APIError
@@ -16,16 +17,6 @@ from .conftest import gateway_for
 pytestmark = pytest.mark.anyio
 
 FAILING_WRITES: list[tuple[str, str, dict[str, Any]]] = [
-    (
-        "PUT",
-        "/columns/",
-        {
-            "table_name": "Contacts",
-            "op_type": "move_column",
-            "column": "Age",
-            "target_column": "Age",
-        },
-    ),
     (
         "POST",
         "/tables/",
@@ -51,6 +42,32 @@ FAILING_WRITES: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
     (
+        "PUT",
+        "/rows/",
+        {
+            "table_name": "Contacts",
+            "updates": [
+                {"row_id": "nope", "row": {"Status": "brand-new"}},
+                {"row_id": "nope", "row": {"Age": 10**26}},
+            ],
+        },
+    ),
+    (
+        "PUT",
+        "/columns/",
+        {
+            "table_name": "Contacts",
+            "op_type": "modify_column_type",
+            "column": "Name",
+            "new_column_type": "number",
+        },
+    ),
+    (
+        "POST",
+        "/column-options/",
+        {"table_name": "Contacts", "column": "Status", "options": [{"name": "a"}, {"name": ""}]},
+    ),
+    (
         "POST",
         "/batch-append-columns/",
         {
@@ -62,13 +79,15 @@ FAILING_WRITES: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
 ]
+"""Each changes rows or schema before it fails, so each needs the rollback: with it disabled,
+every case fails (``modify_column_type`` converts "Ann" before it reaches "1e400")."""
 
 
 @pytest.mark.parametrize(("method", "path", "body"), FAILING_WRITES)
 async def test_a_failed_write_leaves_rows_and_schema_unchanged(
     emulator: Emulator, method: str, path: str, body: dict[str, Any]
 ) -> None:
-    emulator.append_rows("Contacts", [{"Name": "Ann", "Age": 30}])
+    emulator.append_rows("Contacts", [{"Name": "Ann", "Age": 30}, {"Name": "1e400"}])
     metadata = copy.deepcopy(emulator.base.metadata)
     rows = emulator.rows("Contacts")
     async with gateway_for(emulator) as gw:
@@ -79,15 +98,26 @@ async def test_a_failed_write_leaves_rows_and_schema_unchanged(
     assert emulator.rows("Contacts") == rows
 
 
-async def test_an_answer_that_cannot_be_rendered_is_not_stored(emulator: Emulator) -> None:
+async def test_an_answer_that_cannot_be_rendered_is_not_stored(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Client input cannot make an answer unrenderable any more, so a failing renderer stands
+    in for one: the answer is rendered inside the request's transaction."""
+    render = JSONResponse.render
+
+    def refuse_append_answers(self: JSONResponse, content: Any) -> bytes:
+        if isinstance(content, dict) and "inserted_row_count" in content:
+            raise ValueError("unrenderable answer")
+        return render(self, content)
+
+    monkeypatch.setattr(JSONResponse, "render", refuse_append_answers)
     async with gateway_for(emulator) as gw:
         appended = await gw.request(
-            "POST", "/rows/", content=b'{"table_name": "Contacts", "rows": [{"Age": 1e999}]}'
+            "POST", "/rows/", json={"table_name": "Contacts", "rows": [{"Name": "Ann"}]}
         )
         listed = await gw.request("GET", "/rows/", params={"table_name": "Contacts"})
     assert appended.status_code == 400
     assert "error_message" in appended.json()
-    assert listed.status_code == 200
     assert listed.json()["rows"] == []
 
 

@@ -482,3 +482,20 @@ async def test_create_table_refuses_column_data_that_is_not_an_object(
     assert response.status_code == 400
     assert response.json()["error_type"] == "column_data_error"
     assert "New" not in emulator.tables()
+
+
+async def test_moving_a_column_onto_itself_is_refused(emulator: Emulator) -> None:
+    before = [c["name"] for c in emulator.base.tables[1]["columns"]]
+    async with gateway_for(emulator) as gw:
+        response = await gw.request(
+            "PUT",
+            "/columns/",
+            json={
+                "table_name": "Contacts",
+                "op_type": "move_column",
+                "column": "Age",
+                "target_column": "Age",
+            },
+        )
+    assert response.status_code == 400
+    assert [c["name"] for c in emulator.base.tables[1]["columns"]] == before
