@@ -136,15 +136,28 @@ def _exempt(path: str) -> bool:
     return path.rstrip("/") in _EXEMPT_PATHS
 
 
-def _rate_key(scope: Scope) -> str | None:
-    path: str = scope["path"]
-    match = _GATEWAY_PATH.match(path)
-    if match:
-        return f"base:{match.group(1)}"
-    if path.startswith(_RATE_LIMITED_PREFIXES) and not _exempt(path):
-        client = scope.get("client") or ("unknown", 0)
-        return f"ip:{client[0]}"
-    return None
+@dataclass(frozen=True)
+class _Target:
+    """What the middleware needs to know about a request's path, worked out once."""
+
+    base_uuid: str | None
+    """The base of a gateway path (``/api-gateway/api/v2/dtables/{uuid}/...``), else None."""
+    exempt: bool
+    """A health check: never rate limited, never hit by random faults."""
+
+    @classmethod
+    def of(cls, path: str) -> _Target:
+        match = _GATEWAY_PATH.match(path)
+        return cls(match.group(1) if match else None, _exempt(path))
+
+    def rate_key(self, scope: Scope) -> str | None:
+        """The rate-limit bucket: per base on the gateway, per client IP elsewhere, or none."""
+        if self.base_uuid is not None:
+            return f"base:{self.base_uuid}"
+        if scope["path"].startswith(_RATE_LIMITED_PREFIXES) and not self.exempt:
+            client = scope.get("client") or ("unknown", 0)
+            return f"ip:{client[0]}"
+        return None
 
 
 class EmulatorMiddleware:
@@ -163,6 +176,8 @@ class EmulatorMiddleware:
             await self.app(scope, receive, send)
             return
         emulator = self.emulator
+        path: str = scope["path"]
+        target = _Target.of(path)
         started = time.perf_counter()
         status = 0
         fault: Fault | None = None
@@ -194,22 +209,21 @@ class EmulatorMiddleware:
         try:
             if emulator.latency_ms:
                 await emulator.sleep(emulator.latency_ms / 1000)
-            path = scope["path"]
-            fault = emulator.faults.next_fault(scope["method"], path, draw=not _exempt(path))
+            fault = emulator.faults.next_fault(scope["method"], path, draw=not target.exempt)
             if fault is not None and fault.kind == "delay":
                 await emulator.sleep(fault.delay)
             replacement = fault if fault is not None and fault.kind != "delay" else None
             counted = replacement is None or replacement.apply_write
-            rate = _limit(emulator.rate_limiter, scope, counted=counted)
-            if rate is not None and _GATEWAY_PATH.match(scope["path"]):
+            rate = _limit(emulator.rate_limiter, target.rate_key(scope), counted=counted)
+            if rate is not None and target.base_uuid is not None:
                 rate_headers += [(k.encode(), v.encode()) for k, v in rate.headers().items()]
             if replacement is not None and not replacement.apply_write:
-                await _answer_fault(replacement, scope, tracking_send)
+                await _answer_fault(replacement, target, tracking_send)
             elif rate is not None and not rate.allowed:
                 await _send(tracking_send, 429, b"", [])
             elif replacement is not None:
                 await self.app(scope, receive, _discard)
-                await _answer_fault(replacement, scope, tracking_send)
+                await _answer_fault(replacement, target, tracking_send)
             else:
                 await self.app(scope, receive, tracking_send)
         except ConnectionDropped:
@@ -217,15 +231,14 @@ class EmulatorMiddleware:
             raise
         except Exception:
             if status == 0:  # nothing sent yet: answer the crash ourselves, with the headers
-                await _answer_status(500, scope, tracking_send, [])
+                await _answer_status(500, target, tracking_send, [])
             raise
         finally:
             log()
 
 
-def _limit(limiter: RateLimiter, scope: Scope, *, counted: bool) -> RateState | None:
+def _limit(limiter: RateLimiter, key: str | None, *, counted: bool) -> RateState | None:
     """The request's rate state; a request answered before the limit (a fault) is not counted."""
-    key = _rate_key(scope)
     if key is None:
         return None
     return limiter.hit(key) if counted else limiter.peek(key)
@@ -247,23 +260,23 @@ async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def _answer_fault(fault: Fault, scope: Scope, send: Send) -> None:
+async def _answer_fault(fault: Fault, target: _Target, send: Send) -> None:
     """Answer with the fault: an error status, or an aborted response."""
     headers = [(k.encode(), v.encode()) for k, v in fault.headers]
     if fault.kind == "reset":
         headers.append((b"content-length", b"1024"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         raise ConnectionDropped("connection dropped by a scripted fault")
-    await _answer_status(fault.status, scope, send, headers)
+    await _answer_status(fault.status, target, send, headers)
 
 
 async def _answer_status(
-    status: int, scope: Scope, send: Send, headers: list[tuple[bytes, bytes]]
+    status: int, target: _Target, send: Send, headers: list[tuple[bytes, bytes]]
 ) -> None:
     """An error answer shaped like SeaTable's: no body for 429, else the component's JSON key."""
     body = b""
     if status != 429:
-        key = "error_message" if _GATEWAY_PATH.match(scope["path"]) else "error_msg"
+        key = "error_message" if target.base_uuid is not None else "error_msg"
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
