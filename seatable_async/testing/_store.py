@@ -179,9 +179,13 @@ class Store:
     def _reseed_after_restart(self) -> None:
         """Give every start on a stored database its own id stream, so a seeded generator
         never hands out ids it handed out before; a fresh database keeps the plain seed."""
-        starts = int(self.setting("starts", lambda: "1" if self._bases else "0"))
         with self.transaction() as db:
-            db.execute("UPDATE emu_settings SET value = ? WHERE key = 'starts'", (str(starts + 1),))
+            found = db.execute("SELECT value FROM emu_settings WHERE key = 'starts'").fetchone()
+            starts = int(found["value"]) if found is not None else int(bool(self._bases))
+            db.execute(
+                "INSERT OR REPLACE INTO emu_settings (key, value) VALUES ('starts', ?)",
+                (str(starts + 1),),
+            )
         if starts:
             self._rng.seed(f"{self._rng.getrandbits(128):x}/{starts}")
 
