@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ._checks import list_of, nonempty_text, shaped
+from ._checks import Check, list_of, nonempty_text, one_of, shaped, text
 from ._errors import gateway_error
 
 __all__ = [
@@ -272,12 +272,12 @@ OPTION_CHANGE = shaped({"id": nonempty_text, "name": nonempty_text}, required=("
 """One ``updateSelectOption`` change: the option's ``id``, optionally a new name."""
 
 
-COLUMN_DATA_RULES: dict[str, dict[str, Callable[[Any], bool]]] = {
+COLUMN_DATA_RULES: dict[str, dict[str, Check]] = {
     "auto-number": {
         "digits": lambda v: type(v) is int and 0 <= v <= 20,
-        "format": lambda v: isinstance(v, str),
-        "prefix": lambda v: isinstance(v, str),
-        "prefix_type": lambda v: v in ("string", "date"),
+        "format": text,
+        "prefix": text,
+        "prefix_type": one_of("string", "date"),
     },
     "single-select": {"options": SELECT_OPTIONS},
     "multiple-select": {"options": SELECT_OPTIONS},

@@ -93,7 +93,8 @@ def atomic(handler: Handler) -> Endpoint:
     return run
 
 
-def _list_of(value: Any, what: str, limit: int | None = None) -> list[Any]:
+def _list_field(value: Any, what: str, limit: int | None = None) -> list[Any]:
+    """A list body field (at most ``limit`` items); 400 ``<what> invalid`` otherwise."""
     if not isinstance(value, list):
         raise gateway_error(400, f"{what} invalid")
     if limit is not None and len(value) > limit:
@@ -103,7 +104,7 @@ def _list_of(value: Any, what: str, limit: int | None = None) -> list[Any]:
 
 def _row_ids(body: Mapping[str, Any], limit: int | None = None) -> list[str]:
     """``row_ids``: a list of row id strings (at most ``limit``)."""
-    row_ids = _list_of(body.get("row_ids"), "row_ids", limit)
+    row_ids = _list_field(body.get("row_ids"), "row_ids", limit)
     if not all(isinstance(row_id, str) for row_id in row_ids):
         raise gateway_error(400, "row_ids invalid")
     return row_ids
@@ -111,7 +112,7 @@ def _row_ids(body: Mapping[str, Any], limit: int | None = None) -> list[str]:
 
 def _new_rows(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``rows`` to append: up to 1000 objects keyed by column name."""
-    rows = _list_of(body.get("rows"), "rows", LIMITS["append"])
+    rows = _list_field(body.get("rows"), "rows", LIMITS["append"])
     if not all(isinstance(row, dict) for row in rows):
         raise gateway_error(400, "rows invalid")
     return rows
@@ -229,7 +230,7 @@ def update_rows(call: Call) -> Json:
     """``updateRow``: up to 1000 ``{row_id, row}`` updates."""
     body = call.body()
     table = call.table(body)
-    updates = _list_of(body.get("updates"), "updates", LIMITS["update"])
+    updates = _list_field(body.get("updates"), "updates", LIMITS["update"])
     pairs: list[tuple[str, Mapping[str, Any]]] = []
     for update in updates:
         if not isinstance(update, dict) or not isinstance(update.get("row"), dict):
@@ -381,7 +382,7 @@ def query_links(call: Call) -> Json:
     table = call.table(body)
     column = _link_column(call, table, body)
     result: Json = {}
-    for spec in _list_of(body.get("rows"), "rows"):
+    for spec in _list_field(body.get("rows"), "rows"):
         if not isinstance(spec, dict) or "row_id" not in spec:
             raise gateway_error(400, "rows invalid")
         limit = min(int(spec.get("limit") or LINKS_DEFAULT_LIMIT), LINKS_MAX_LIMIT)
@@ -442,7 +443,7 @@ def auto_links(call: Call) -> Json:
     own = call.store.table(call.base, table_id=link["table_id"])
     other = call.store.table(call.base, table_id=link["other_table_id"])
     pairs: list[tuple[Json, Json]] = []
-    for spec in _list_of(body.get("matching_keys"), "matching_keys"):
+    for spec in _list_field(body.get("matching_keys"), "matching_keys"):
         if not isinstance(spec, dict):
             raise gateway_error(400, "matching_keys invalid")
         left = call.store.column(own, str(spec.get("table1_key")))
@@ -697,7 +698,7 @@ def append_columns(call: Call) -> Json:
     """``appendColumns``: no formula, link or link-formula columns."""
     body = call.body()
     table = call.table(body)
-    specs = _list_of(body.get("columns"), "columns")
+    specs = _list_field(body.get("columns"), "columns")
     for spec in specs:
         if not isinstance(spec, dict) or spec.get("column_type") in _NO_APPEND_COLUMN_TYPES:
             raise gateway_error(400, "columns invalid")
@@ -727,7 +728,7 @@ def add_select_options(call: Call) -> Json:
     body = call.body()
     _, column = _select_column(call, body)
     options: list[Json] = column["data"]["options"]
-    for option in _list_of(body.get("options"), "options"):
+    for option in _list_field(body.get("options"), "options"):
         if not (isinstance(option, dict) and nonempty_text(option.get("name"))):
             raise gateway_error(400, "options invalid")
         if any(o["name"] == option["name"] for o in options):
@@ -743,7 +744,7 @@ def update_select_options(call: Call) -> Json:
     table, column = _select_column(call, body)
     options: list[Json] = column["data"]["options"]
     renames: dict[str, str] = {}
-    for change in _list_of(body.get("options"), "options"):
+    for change in _list_field(body.get("options"), "options"):
         if not OPTION_CHANGE(change):
             raise gateway_error(400, "options invalid")
         current = next((o for o in options if o["id"] == change["id"]), None)
@@ -761,7 +762,7 @@ def delete_select_options(call: Call) -> Json:
     """``deleteSelectOption``: removed options also vanish from cells."""
     body = call.body()
     table, column = _select_column(call, body)
-    names = {str(n) for n in _list_of(body.get("option_names"), "option_names")}
+    names = {str(n) for n in _list_field(body.get("option_names"), "option_names")}
     column["data"]["options"] = [o for o in column["data"]["options"] if o["name"] not in names]
     _rewrite_select_cells(call, table, column, dict.fromkeys(names))
     call.store.save(call.base)

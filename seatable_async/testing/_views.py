@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._cells import column_storage, quote_ident, storable_scalar
+from ._checks import Check, boolean, list_of, one_of, optional, shaped, text
 
 __all__ = [
     "VIEW_FILTERS",
@@ -42,50 +43,30 @@ VIEW_FILTERS: dict[str, tuple[str, Callable[[Any], object] | None]] = {
 Other predicates are ignored (the view then shows more rows than SeaTable would)."""
 
 
-def _list_of(item: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda value: isinstance(value, list) and all(item(x) for x in value)
-
-
-def _optional(item: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda value: value is None or item(value)
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
 def _term(value: Any) -> bool:
-    return storable_scalar(value) or _list_of(storable_scalar)(value)
+    return storable_scalar(value) or list_of(storable_scalar)(value)
 
 
-_FILTER_FIELDS: dict[str, Callable[[Any], bool]] = {
-    "column_key": _text,
-    "filter_predicate": _text,
-    "filter_term": _term,
-    "filter_term_modifier": _optional(_text),
-}
-_SORT_FIELDS: dict[str, Callable[[Any], bool]] = {
-    "column_key": _text,
-    "sort_type": _optional(lambda v: v in ("up", "down")),
-}
+_FILTER = shaped(
+    {
+        "column_key": text,
+        "filter_predicate": text,
+        "filter_term": _term,
+        "filter_term_modifier": optional(text),
+    },
+    required=("column_key",),
+)
+_SORT = shaped(
+    {"column_key": text, "sort_type": optional(one_of("up", "down"))}, required=("column_key",)
+)
 
-
-def _shaped(fields: dict[str, Callable[[Any], bool]]) -> Callable[[Any], bool]:
-    """An object with ``column_key`` whose listed fields, when present, pass their checks."""
-    return lambda value: (
-        isinstance(value, dict)
-        and "column_key" in value
-        and all(ok(value[name]) for name, ok in fields.items() if name in value)
-    )
-
-
-VIEW_SETTINGS: dict[str, Callable[[Any], bool]] = {
-    "is_locked": lambda v: isinstance(v, bool),
-    "filters": _list_of(_shaped(_FILTER_FIELDS)),
-    "filter_conjunction": lambda v: v in ("And", "Or"),
-    "sorts": _list_of(_shaped(_SORT_FIELDS)),
-    "groupbys": _list_of(_shaped(_SORT_FIELDS)),
-    "hidden_columns": _list_of(_text),
+VIEW_SETTINGS: dict[str, Check] = {
+    "is_locked": boolean,
+    "filters": list_of(_FILTER),
+    "filter_conjunction": one_of("And", "Or"),
+    "sorts": list_of(_SORT),
+    "groupbys": list_of(_SORT),
+    "hidden_columns": list_of(text),
 }
 """View settings ``updateView`` changes, and what each value must look like (checked on
 write, so a stored view can always be evaluated)."""
