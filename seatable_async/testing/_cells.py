@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ._checks import Check, list_of, nonempty_text, one_of, shaped, text
-from ._errors import gateway_error
+from ._checks import Check, integer_in, list_of, nonempty_text, one_of, shaped, text
+from ._errors import APIError, gateway_error
 
 __all__ = [
     "CELL_TYPES",
@@ -65,6 +65,8 @@ _DATE_INPUT_FORMATS = (
 _DURATION_RE = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
 SQLITE_INTEGERS = range(-(2**63), 2**63)
 """Integers SQLite stores; bigger ones cannot even be bound."""
+_MAX_DIGITS = len(str(SQLITE_INTEGERS.stop))
+"""Digits of the biggest integer SQLite stores (19)."""
 
 
 def storable_scalar(value: object) -> bool:
@@ -109,8 +111,11 @@ def parse_date(value: object) -> datetime | None:
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # a moment of year 1 or 9999 whose UTC time is out of range
+        return None
 
 
 def _encode_date(value: Any, column: Column) -> object:
@@ -124,23 +129,32 @@ def _encode_date(value: Any, column: Column) -> object:
     return parsed.replace(second=0, microsecond=0).isoformat()
 
 
-def _dump(value: object) -> str:
-    """JSON text of a list/object cell; NaN and infinities are refused (ValueError → 400)."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+def _out_of_range(column: Column) -> APIError:
+    """The answer to a number SQLite cannot store or JSON cannot render."""
+    return gateway_error(400, f"column {column['name']}: number out of range")
+
+
+def _dump(value: object, column: Column) -> str:
+    """JSON text of a list/object cell; NaN and infinities (only an SQL literal can hold one:
+    request bodies refuse them) answer 400."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise _out_of_range(column) from exc
 
 
 def _encode_text(value: Any, column: Column) -> object:
     if isinstance(value, dict) and "text" in value:
         value = value["text"]
     if isinstance(value, (list, dict)):
-        return _dump(value)
+        return _dump(value, column)
     return str(value)
 
 
 def _storable_number(number: float, column: Column) -> float:
     """``number`` if SQLite can store it and JSON can render it; a 400 otherwise."""
     if not storable_scalar(number):
-        raise gateway_error(400, f"column {column['name']}: number out of range")
+        raise _out_of_range(column)
     return number
 
 
@@ -168,7 +182,10 @@ def _encode_duration(value: Any, column: Column) -> object:
     if isinstance(value, str):
         match = _DURATION_RE.match(value.strip())
         if match:
-            hours, minutes, seconds = (int(part or 0) for part in match.groups())
+            hours_text = match[1].lstrip("0") or "0"
+            if len(hours_text) > _MAX_DIGITS:  # beyond SQLite, and maybe beyond int()
+                raise _out_of_range(column)
+            hours, minutes, seconds = (int(part or 0) for part in (hours_text, *match.groups()[1:]))
             return _storable_number(hours * 3600 + minutes * 60 + seconds, column)
     return _encode_integer(value, column)
 
@@ -179,11 +196,11 @@ def _encode_checkbox(value: Any, column: Column) -> object:
 
 def _encode_list(value: Any, column: Column) -> object:
     items = value if isinstance(value, list) else [value]
-    return _dump(items)
+    return _dump(items, column)
 
 
 def _encode_object(value: Any, column: Column) -> object:
-    return _dump(value) if isinstance(value, dict) else None
+    return _dump(value, column) if isinstance(value, dict) else None
 
 
 def _decode_plain(stored: object, column: Column) -> Any:
@@ -274,7 +291,7 @@ OPTION_CHANGE = shaped({"id": nonempty_text, "name": nonempty_text}, required=("
 
 COLUMN_DATA_RULES: dict[str, dict[str, Check]] = {
     "auto-number": {
-        "digits": lambda v: type(v) is int and 0 <= v <= 20,
+        "digits": integer_in(range(21)),
         "format": text,
         "prefix": text,
         "prefix_type": one_of("string", "date"),

@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["Check", "boolean", "list_of", "nonempty_text", "one_of", "optional", "shaped", "text"]
+__all__ = [
+    "Check",
+    "boolean",
+    "integer_in",
+    "list_of",
+    "nonempty_text",
+    "one_of",
+    "optional",
+    "shaped",
+    "text",
+]
 
 Check = Callable[[Any], bool]
 
@@ -27,6 +37,11 @@ def nonempty_text(value: Any) -> bool:
 def boolean(value: Any) -> bool:
     """A JSON boolean."""
     return isinstance(value, bool)
+
+
+def integer_in(allowed: range) -> Check:
+    """A JSON integer (not a boolean) within ``allowed``."""
+    return lambda value: type(value) is int and value in allowed
 
 
 def one_of(*allowed: object) -> Check:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ._cells import OPTION_CHANGE, format_timestamp, storable_scalar
-from ._checks import nonempty_text
+from ._cells import OPTION_CHANGE, SQLITE_INTEGERS, format_timestamp, storable_scalar
+from ._checks import integer_in, nonempty_text
 from ._errors import APIError, gateway_error
 from ._http import json_body, query_bool, query_int
 from ._sql import run_sql
@@ -35,6 +35,9 @@ LINKS_DEFAULT_LIMIT = 10
 LINKS_MAX_LIMIT = 100
 _NO_APPEND_COLUMN_TYPES = {"formula", "link", "link-formula"}
 _OK: Json = {"success": True}
+_NATURAL = range(SQLITE_INTEGERS.stop)
+_POSITIVE = range(1, SQLITE_INTEGERS.stop)
+"""Counts SQLite can bind: offsets (0 up) and limits, widths (1 up)."""
 
 
 @dataclass
@@ -70,6 +73,7 @@ class Call:
 Handler = Callable[[Call], Any]
 """A base operation: the call → its JSON answer."""
 Endpoint = Callable[[Call], Response]
+
 
 CLIENT_VALUE_ERRORS = (TypeError, ValueError, OverflowError)
 """What using a client's value raises (``int("wide")``, an integer too big to bind, a NaN in
@@ -116,6 +120,17 @@ def _new_rows(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not all(isinstance(row, dict) for row in rows):
         raise gateway_error(400, "rows invalid")
     return rows
+
+
+def _int_field(body: Mapping[str, Any], name: str, allowed: range, default: int) -> int:
+    """An optional integer body field within ``allowed`` (absent or null: ``default``)."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if not integer_in(allowed)(value):
+        raise gateway_error(400, f"{name} invalid")
+    result: int = value
+    return result
 
 
 def _flag(body: Mapping[str, Any], name: str, default: bool) -> bool:
@@ -295,10 +310,11 @@ def unarchive(call: Call) -> Json:
 
 
 def _comment_id(call: Call) -> int:
-    try:
-        return int(call.request.path_params["comment_id"])
-    except ValueError as exc:
-        raise gateway_error(404, "comment not found") from exc
+    """The path's comment id; 404 when it is no id a comment can have."""
+    text = call.request.path_params["comment_id"]
+    if not (text.isascii() and text.isdigit() and len(text) < 20 and int(text) in _NATURAL):
+        raise gateway_error(404, "comment not found")
+    return int(text)
 
 
 def _row_id_param(call: Call) -> str:
@@ -353,7 +369,8 @@ def comments_within_days(call: Call) -> Json:
     days = query_int(call.request, "days", 1, gateway_error)
     if days < 1:
         raise gateway_error(400, "days invalid")
-    since = datetime.fromtimestamp(call.emulator.clock() - days * 86400, timezone.utc)
+    now = call.emulator.clock()
+    since = datetime.fromtimestamp(now - min(days * 86400, now), timezone.utc)  # epoch at most
     return {"comments": call.store.comments(call.base, since=format_timestamp(since))}
 
 
@@ -385,8 +402,8 @@ def query_links(call: Call) -> Json:
     for spec in _list_field(body.get("rows"), "rows"):
         if not isinstance(spec, dict) or "row_id" not in spec:
             raise gateway_error(400, "rows invalid")
-        limit = min(int(spec.get("limit") or LINKS_DEFAULT_LIMIT), LINKS_MAX_LIMIT)
-        offset = int(spec.get("offset") or 0)
+        limit = min(_int_field(spec, "limit", _POSITIVE, LINKS_DEFAULT_LIMIT), LINKS_MAX_LIMIT)
+        offset = _int_field(spec, "offset", _NATURAL, 0)
         row_id = str(spec["row_id"])
         cells = call.store.linked(call.base, table, column, [row_id], offset=offset, limit=limit)
         result[row_id] = cells[row_id]
@@ -511,7 +528,7 @@ def create_table(call: Call) -> Json:
     for spec in columns or []:
         if isinstance(spec, dict) and spec.get("column_type") == "link":
             call.store.insert_column(
-                call.base, table, spec.get("column_name", ""), "link", spec.get("column_data")
+                call.base, table, str(spec.get("column_name", "")), "link", spec.get("column_data")
             )
     return {**table, "rows": [], "id_row_map": {}}
 
@@ -662,7 +679,7 @@ def _modify_column_type(call: Call, table: Json, column: Json, body: Mapping[str
 
 
 def _resize_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
-    column["width"] = int(body.get("new_column_width") or column["width"])
+    column["width"] = _int_field(body, "new_column_width", _POSITIVE, column["width"])
 
 
 def _move_column(call: Call, table: Json, column: Json, body: Mapping[str, Any]) -> None:
@@ -779,7 +796,8 @@ def _rewrite_select_cells(
     for row in call.emulator.rows(table["name"], base_uuid=call.base.uuid):
         value = row.get(column["name"])
         if isinstance(value, list):
-            new: Any = [renames.get(v, v) for v in value if renames.get(v, v) is not None]
+            names = [renames.get(v, v) if isinstance(v, str) else v for v in value]
+            new: Any = [name for name in names if name is not None]
         elif isinstance(value, str) and value in renames:
             new = renames[value]
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +36,19 @@ class FormData:
     files: dict[str, UploadedFile] = field(default_factory=dict)
 
 
+def _finite(literal: str) -> float:
+    """A JSON number as a float; ValueError for NaN, infinities and numbers beyond a double."""
+    number = float(literal)
+    if not math.isfinite(number):
+        raise ValueError(f"{literal} is not a finite number")
+    return number
+
+
 def json_body(raw: bytes, error: Callable[[int, str], APIError]) -> dict[str, Any]:
-    """The JSON object in a body; ``error(400, ...)`` when it is missing or not an object."""
+    """The JSON object in a body; ``error(400, ...)`` when it is missing, not an object or
+    holds a number JSON cannot (``NaN``, ``Infinity``, ``1e999``)."""
     try:
-        body = json.loads(raw) if raw else {}
+        body = json.loads(raw, parse_constant=_finite, parse_float=_finite) if raw else {}
     except ValueError as exc:
         raise error(400, "invalid JSON body") from exc
     if not isinstance(body, dict):

@@ -141,7 +141,7 @@ def _constant(node: exp.Expression, params: list[object], clause: str) -> Any:
     """The Python value of a constant in UPDATE SET / INSERT VALUES (no functions allowed)."""
     if isinstance(node, exp.Tuple):
         return [_constant(item, params, clause) for item in node.expressions]
-    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_number:
         return -_constant(node.this, params, clause)
     if not isinstance(node, _CONSTANTS):
         raise gateway_error(
@@ -308,11 +308,11 @@ def _run_statement(
     store: Store, sql: str, params: list[object], *, max_rows: int | None
 ) -> list[sqlite3.Row]:
     """Run the translation of the client's statement. What SQLite refuses in it (an unknown
-    function, a wrong argument count) is the client's SQL, so a 400; other SQLite errors are
-    not the client's and stay 500s."""
+    function, a wrong argument count, a LIMIT too big to be an integer) is the client's SQL, so
+    a 400; other SQLite errors are not the client's and stay 500s."""
     try:
         return store.query(sql, params, max_rows=max_rows)[1]
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, sqlite3.IntegrityError) as exc:
         raise gateway_error(400, str(exc)) from exc
 
 

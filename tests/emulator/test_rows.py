@@ -271,6 +271,59 @@ async def test_wrongly_typed_fields_answer_400_not_500(emulator: Emulator) -> No
     assert "error_message" in typed.json()
 
 
+@pytest.mark.parametrize("body", [b'{"rows": NaN}', b'{"a": [-Infinity]}', b'{"a": 1e999}'])
+async def test_non_finite_json_numbers_are_an_unparsable_body(
+    emulator: Emulator, body: bytes
+) -> None:
+    async with gateway_for(emulator) as gw:
+        refused = await gw.request("POST", "/rows/", content=body)
+        unparsable = await gw.request("POST", "/rows/", content=b"{oops")
+    assert (refused.status_code, refused.json()) == (400, unparsable.json())
+    assert unparsable.json() == {"error_message": "invalid JSON body"}
+
+
+@pytest.mark.parametrize("field", ["limit", "offset"])
+@pytest.mark.parametrize("value", ["x", [1], 1.5, -1, True, 10**30])
+async def test_link_page_fields_must_be_counts(
+    emulator: Emulator, field: str, value: object
+) -> None:
+    link = {"column_name": "L", "column_type": "link", "column_data": {"other_table": "Contacts"}}
+    emulator.add_table("Teams", [("Name", "text"), link])
+    body = {"table_name": "Teams", "link_column_name": "L", "rows": [{"row_id": "x"}]}
+    async with gateway_for(emulator) as gw:
+        valid = await gw.request("POST", "/query-links/", json=body)
+        body["rows"] = [{"row_id": "x", field: value}]
+        invalid = await gw.request("POST", "/query-links/", json=body)
+    assert (valid.status_code, valid.json()) == (200, {"x": []})
+    assert (invalid.status_code, invalid.json()) == (400, {"error_message": f"{field} invalid"})
+
+
+@pytest.mark.parametrize("comment_id", ["1" * 30, "1" * 5000, "-1", "\u0661"])
+async def test_comment_ids_no_comment_can_have_are_not_found(
+    emulator: Emulator, comment_id: str
+) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request("GET", f"/comments/{comment_id}/")
+    assert (response.status_code, response.json()) == (404, {"error_message": "comment not found"})
+
+
+async def test_comments_within_more_days_than_since_the_epoch(emulator: Emulator) -> None:
+    async with gateway_for(emulator) as gw:
+        response = await gw.request("GET", "/comments-within-days/", params={"days": "9" * 30})
+    assert (response.status_code, response.json()) == (200, {"comments": []})
+
+
+async def test_extreme_durations_and_dates(emulator: Emulator) -> None:
+    """Leading zeros do not count against a duration's size; a date whose UTC time falls
+    outside the calendar is unreadable, so stored as null."""
+    emulator.add_table("Times", [("Name", "text"), ("D", "duration"), ("B", "date")])
+    row = {"Name": "a", "D": "0" * 5000 + "1:00", "B": "0001-01-01T00:00:00+01:00"}
+    async with gateway_for(emulator) as gw:
+        appended = await gw.request("POST", "/rows/", json={"table_name": "Times", "rows": [row]})
+    assert appended.status_code == 200, appended.text
+    assert [(r["D"], r["B"]) for r in emulator.rows("Times")] == [(3600, None)]
+
+
 def test_seeded_restarts_on_a_stored_db_never_reuse_row_ids(tmp_path: Path) -> None:
     db = str(tmp_path / "emulator.sqlite")
     ids: list[str] = []
@@ -300,6 +353,7 @@ def test_row_ids_are_deterministic_under_a_seed_for_a_fresh_db(tmp_path: Path) -
         b'{"R": "1e400"}',
         b'{"D": 100000000000000000000000000000}',
         b'{"D": "99999999999999999999:00"}',
+        b'{"D": "' + b"1" * 5000 + b':00"}',
         b'{"G": {"lat": NaN, "lng": 1}}',
     ],
 )

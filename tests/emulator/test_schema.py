@@ -499,3 +499,17 @@ async def test_moving_a_column_onto_itself_is_refused(emulator: Emulator) -> Non
         )
     assert response.status_code == 400
     assert [c["name"] for c in emulator.base.tables[1]["columns"]] == before
+
+
+@pytest.mark.parametrize("width", ["wide", "300", [300], 1.5, 0, -1, True, 10**30])
+async def test_a_column_width_must_be_a_positive_integer(emulator: Emulator, width: object) -> None:
+    body = {"table_name": "Contacts", "column": "Age", "op_type": "resize_column"}
+    async with gateway_for(emulator) as gw:
+        refused = await gw.request("PUT", "/columns/", json={**body, "new_column_width": width})
+        resized = await gw.request("PUT", "/columns/", json={**body, "new_column_width": 300})
+        kept = await gw.request("PUT", "/columns/", json=body)
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error_message": "new_column_width invalid"},
+    )
+    assert (resized.json()["width"], kept.json()["width"]) == (300, 300)

@@ -73,6 +73,9 @@ async def test_parameter_count_must_match(people: Emulator) -> None:
         "UPDATE Contacts SET Age = 1 LIMIT 1",
         "SELEC * FROM Contacts",
         "SELECT * FROM Contacts; SELECT * FROM Table1",
+        "UPDATE Contacts SET Name = -'abc'",
+        "UPDATE Contacts SET Tags = (1e999, 2)",
+        "SELECT * FROM Contacts LIMIT 100000000000000000000000",
     ],
 )
 async def test_seatable_refusals(people: Emulator, sql: str) -> None:
