@@ -75,24 +75,16 @@ Handler = Callable[[Call], Any]
 Endpoint = Callable[[Call], Response]
 
 
-CLIENT_VALUE_ERRORS = (TypeError, ValueError, OverflowError)
-"""What using a client's value raises (``int("wide")``, an integer too big to bind, a NaN in
-JSON): the request's fault, so a 400. SQLite's own errors are not listed: outside the client's
-SQL statements (see ``_sql``) they mean an emulator bug, which must stay a visible 500."""
-
-
 def atomic(handler: Handler) -> Endpoint:
     """One request, one store transaction: a handler that raises, or whose answer cannot be
-    rendered, leaves the base unchanged; the one place client value errors become a 400. The
-    answer is rendered under the store lock, so it is a consistent snapshot."""
+    rendered, leaves the base unchanged. The answer is rendered under the store lock, so it is
+    a consistent snapshot. Handlers check client values themselves (an :class:`APIError`);
+    any other exception is an emulator bug and stays a visible 500."""
 
     @functools.wraps(handler)
     def run(call: Call) -> Response:
-        try:
-            with call.store.transaction():
-                return JSONResponse(handler(call))
-        except CLIENT_VALUE_ERRORS as exc:
-            raise gateway_error(400, f"invalid request: {exc}") from exc
+        with call.store.transaction():
+            return JSONResponse(handler(call))
 
     return run
 

@@ -98,11 +98,11 @@ async def test_a_failed_write_leaves_rows_and_schema_unchanged(
     assert emulator.rows("Contacts") == rows
 
 
-async def test_an_answer_that_cannot_be_rendered_is_not_stored(
+async def test_an_answer_that_cannot_be_rendered_is_a_500_and_not_stored(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Client input cannot make an answer unrenderable any more, so a failing renderer stands
-    in for one: the answer is rendered inside the request's transaction."""
+    """Client input cannot make an answer unrenderable, so a failing renderer stands in for an
+    emulator bug: the answer is rendered inside the request's transaction."""
     render = JSONResponse.render
 
     def refuse_append_answers(self: JSONResponse, content: Any) -> bytes:
@@ -112,13 +112,34 @@ async def test_an_answer_that_cannot_be_rendered_is_not_stored(
 
     monkeypatch.setattr(JSONResponse, "render", refuse_append_answers)
     async with gateway_for(emulator) as gw:
-        appended = await gw.request(
-            "POST", "/rows/", json={"table_name": "Contacts", "rows": [{"Name": "Ann"}]}
-        )
+        with pytest.raises(ValueError, match="unrenderable answer"):
+            await gw.request(
+                "POST", "/rows/", json={"table_name": "Contacts", "rows": [{"Name": "Ann"}]}
+            )
         listed = await gw.request("GET", "/rows/", params={"table_name": "Contacts"})
-    assert appended.status_code == 400
-    assert "error_message" in appended.json()
+    assert emulator.request_log[-2].status == 500
     assert listed.json()["rows"] == []
+
+
+async def test_an_unexpected_type_error_in_a_handler_is_a_500_and_changes_nothing(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only explicit checks answer 400; a TypeError is an emulator bug, not the client's."""
+    emulator.append_rows("Contacts", [{"Name": "Ann", "Age": 30}])
+    rows = emulator.rows("Contacts")
+    update_rows = emulator.store.update_rows
+
+    def update_then_fail(*args: Any, **kwargs: Any) -> None:
+        update_rows(*args, **kwargs)
+        raise TypeError("an emulator bug")
+
+    monkeypatch.setattr(emulator.store, "update_rows", update_then_fail)
+    update = {"row_id": rows[0]["_id"], "row": {"Age": 31}}
+    async with gateway_for(emulator) as gw:
+        with pytest.raises(TypeError, match="an emulator bug"):
+            await gw.request("PUT", "/rows/", json={"table_name": "Contacts", "updates": [update]})
+    assert emulator.request_log[-1].status == 500
+    assert emulator.rows("Contacts") == rows
 
 
 def test_add_table_with_a_bad_link_spec_leaves_no_table(emulator: Emulator) -> None:
