@@ -107,8 +107,6 @@ def _web_endpoint(emulator: Emulator, handler: _web.Handler, auth: _web.Auth) ->
             return _respond(await handler(call))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
-        except (TypeError, ValueError) as exc:  # a form field of the wrong type
-            return JSONResponse({"error_msg": f"invalid request: {exc}"}, 400)
 
     return endpoint
 
