@@ -1,14 +1,43 @@
-"""Shared fixtures: both async backends, a fake clock, and a mocked SeaTable server."""
+"""Shared fixtures: both async backends, a fake clock, a mocked SeaTable server, and a guard
+that fails any test of the default run which opens a connection beyond loopback."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
 from .helpers import GATEWAY, METADATA, SERVER, TOKEN_PATH, FakeTime, grant
+
+
+def _is_local(address: Any) -> bool:
+    """Loopback IPs and Unix sockets; a host name here means something tried to resolve."""
+    if not isinstance(address, tuple):
+        return True
+    try:
+        return ipaddress.ip_address(address[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default run reaches no network: a connection beyond loopback fails the test."""
+    if request.node.get_closest_marker("peer") is not None:
+        return
+    connect = socket.socket.connect
+
+    def loopback_only(sock: socket.socket, address: Any) -> None:
+        if not _is_local(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
 
 
 @pytest.fixture(params=["asyncio", "trio"])

@@ -13,12 +13,23 @@ import pytest
 SPEC_DIR_VARIABLE = "SEATABLE_OPENAPI_DIR"
 
 
+BESIDE_REPOSITORY = Path("..", "shared", "reference", "openapi")
+"""Where the specs are looked for without the variable, relative to the repository."""
+
+
 def spec_dir() -> Path:
     """``$SEATABLE_OPENAPI_DIR``, else ``shared/reference/openapi`` beside the repository."""
     configured = os.environ.get(SPEC_DIR_VARIABLE)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "openapi"
+    return Path(__file__).resolve().parents[2] / BESIDE_REPOSITORY
+
+
+def _where_looked() -> str:
+    """The place `spec_dir` reads, named without any path outside the repository."""
+    if os.environ.get(SPEC_DIR_VARIABLE):
+        return f"${SPEC_DIR_VARIABLE}"
+    return f"{BESIDE_REPOSITORY.as_posix()} (beside the repository)"
 
 
 def require_specs(*names: str) -> Path:
@@ -28,7 +39,7 @@ def require_specs(*names: str) -> Path:
     missing = [name for name in names if not (directory / f"{name}.yaml").is_file()]
     if missing:
         pytest.skip(
-            f"OpenAPI specs {missing} not found in {directory}; set {SPEC_DIR_VARIABLE} "
+            f"OpenAPI specs {missing} not found in {_where_looked()}; set {SPEC_DIR_VARIABLE} "
             "or place shared/reference/openapi beside the repository"
         )
     return directory

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ DRIVER = Path(__file__).with_name("sdk_driver.py")
 API_TOKEN = "5dk" * 13 + "0"
 """40 characters, like a real API token."""
 TABLE = "SDK Table"
+_MACHINE_PATH = re.compile(r"[^\s'\"]*[/\\][^\s'\"]*")
+"""A path or address in pip's output, hidden so that a skip names no place on this machine."""
 FLOWS = (
     "auth",
     "add_table",
@@ -64,6 +67,14 @@ class SdkRun:
         return next((r for r in self.emulator.rows(TABLE) if r.get("Name") == name), None)
 
 
+def install_failure(pip_stderr: str) -> str:
+    """The skip reason for a failed install: pip's last lines, with every path hidden."""
+    tail = " | ".join(pip_stderr.strip().splitlines()[-3:])
+    return (
+        f"cannot install {SDK_REQUIREMENT} into a scratch venv: {_MACHINE_PATH.sub('<path>', tail)}"
+    )
+
+
 def _run(command: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
 
@@ -78,8 +89,7 @@ def sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _run([sys.executable, "-m", "venv", str(venv)], INSTALL_TIMEOUT, check=True)
         _run([*install, SDK_REQUIREMENT], INSTALL_TIMEOUT, check=True)
     except subprocess.CalledProcessError as exc:
-        tail = (exc.stderr or "").strip().splitlines()[-3:]
-        pytest.skip(f"cannot install {SDK_REQUIREMENT} into a scratch venv: {' | '.join(tail)}")
+        pytest.skip(install_failure(exc.stderr or ""))
     except subprocess.TimeoutExpired:
         pytest.skip(f"installing {SDK_REQUIREMENT} took longer than {INSTALL_TIMEOUT:.0f} s")
     return python

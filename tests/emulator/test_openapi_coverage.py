@@ -17,6 +17,7 @@ import pytest
 
 from seatable_async.testing import Emulator
 
+from ..acceptance import openapi_specs
 from ..acceptance.openapi_specs import SPEC_DIR_VARIABLE, require_specs
 from .conftest import gateway_for
 
@@ -114,13 +115,20 @@ async def test_unserved_operations_are_documented(
     assert served == SERVED, f"{served} operations served: raise SERVED to {served}"
 
 
-def test_a_missing_spec_skips_with_the_place_it_was_looked_for(
+def test_a_missing_spec_skips_naming_where_it_looked_without_a_machine_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SPEC_DIR_VARIABLE, str(tmp_path))
     with pytest.raises(pytest.skip.Exception, match="base_operations") as skipped:
         require_specs("base_operations")
-    assert str(tmp_path) in str(skipped.value)
+    assert f"${SPEC_DIR_VARIABLE}" in str(skipped.value)
+    assert str(tmp_path) not in str(skipped.value)
+    monkeypatch.delenv(SPEC_DIR_VARIABLE)
+    monkeypatch.setattr(openapi_specs, "spec_dir", lambda: tmp_path)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        require_specs("base_operations")
+    assert "../shared/reference/openapi" in str(skipped.value)
+    assert str(REPOSITORY.parent) not in str(skipped.value)
 
 
 def test_the_repository_carries_no_copy_of_the_specs() -> None:
