@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from urllib.parse import quote
 import anyio
 import httpx
 
+from ._call import ClientOptions, LogicalCall, logical_call
 from ._constants import (
     BASE_TOKEN_LIFETIME,
     DEFAULT_CONNECT_TIMEOUT,
@@ -49,22 +51,17 @@ DEFAULT_RETRY = RetryPolicy()
 """Five attempts, 0.5 s to 8 s full-jitter backoff, 60 s budget; writes not retried on 5xx."""
 
 
-@dataclasses.dataclass(frozen=True)
-class _Options:
-    """The settings `with_options` may change; everything else is shared."""
-
-    timeout: float
-    connect_timeout: float
-    retry: RetryPolicy
-
-    def merged(self, timeout: float, connect_timeout: float, retry: RetryPolicy) -> _Options:
-        return _Options(
-            timeout=self.timeout if timeout is _UNSET else float(timeout),
-            connect_timeout=(
-                self.connect_timeout if connect_timeout is _UNSET else float(connect_timeout)
-            ),
-            retry=self.retry if retry is _UNSET else retry,
-        )
+def _merged(
+    options: ClientOptions, timeout: float, connect_timeout: float, retry: RetryPolicy
+) -> ClientOptions:
+    """The options with whichever settings were given replaced."""
+    return ClientOptions(
+        timeout=options.timeout if timeout is _UNSET else float(timeout),
+        connect_timeout=(
+            options.connect_timeout if connect_timeout is _UNSET else float(connect_timeout)
+        ),
+        retry=options.retry if retry is _UNSET else retry,
+    )
 
 
 class _Connection:
@@ -142,7 +139,7 @@ class _APIClient:
     """Request plumbing shared by `Base` and `Account`: options, lifecycle, JSON calls."""
 
     _server_url: str
-    _options: _Options
+    _options: ClientOptions
     _connection: _Connection
     _owner: bool
 
@@ -161,7 +158,7 @@ class _APIClient:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidInputError("http_client must be an httpx.AsyncClient")
         self._server_url = server_root(server_url)
-        self._options = _Options(float(timeout), float(connect_timeout), retry)
+        self._options = ClientOptions(float(timeout), float(connect_timeout), retry)
         pool = _pool_for(http_client, shared_pool)
         self._connection = _Connection(self._server_url, pool, tokens)
         self._owner = True
@@ -184,7 +181,7 @@ class _APIClient:
         _check_options(timeout, connect_timeout, retry)
         view = object.__new__(type(self))
         view.__dict__.update(self.__dict__)
-        view._options = self._options.merged(timeout, connect_timeout, retry)
+        view._options = _merged(self._options, timeout, connect_timeout, retry)
         view._owner = False
         return view
 
@@ -200,29 +197,39 @@ class _APIClient:
         json: Any = None,
         data: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One logical call through the stack; returns the JSON object it answered.
+        """One request through the stack; returns the JSON object it answered.
 
-        `expect` names the fields the caller reads and what each must be, checked before it does.
+        It joins the logical call in progress (so a token exchange obeys the options and the
+        deadline of the call that needed it) or starts one. `expect` names the fields the
+        caller reads and what each must be, checked before it does.
         """
         if self._connection.closed:
             raise SeaTableError(f"{type(self).__name__} is closed")
-        options = self._options
-        call = CallOptions(
-            retry=options.retry,
-            timeout=options.timeout,
-            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
-            token=token,
-        )
-        response = await self._connection.http.request(
-            method,
-            url,
-            params=params,
-            json=json,
-            data=data,
-            timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
-            extensions={EXTENSION_KEY: call},
-        )
+        async with self._call_scope() as call:
+            options = call.options
+            transport_options = CallOptions(
+                retry=options.retry,
+                timeout=options.timeout,
+                idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+                token=token,
+                deadline=call.expires,
+            )
+            request = self._connection.http.build_request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                timeout=options.timeouts(),
+                extensions={EXTENSION_KEY: transport_options},
+            )
+            call.request = call.request or request
+            response = await self._connection.http.send(request)
         return _json_object(response, expect or {})
+
+    def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
+        """The logical call in progress, or a new one under this view's options and budget."""
+        return logical_call(self._options, f"{type(self).__name__}.{name}")
 
     async def aclose(self) -> None:
         """Closes the pool this client created; safe to call more than once."""
@@ -241,7 +248,7 @@ class _APIClient:
         await self.aclose()
 
 
-class Base(RowsResource, SQLResource, _APIClient):
+class Base(_APIClient, RowsResource, SQLResource):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
@@ -335,12 +342,14 @@ class Base(RowsResource, SQLResource, _APIClient):
 
     async def auth(self) -> None:
         """Gets a base token now rather than on the first call (the official SDK's `auth()`)."""
-        await self._base_token.token()
+        async with self._call_scope("auth()"):
+            await self._base_token.token()
 
     async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
-        await self._base_token.token()
-        path = f"/api-gateway/api/v2/dtables/{self.base_uuid}/{suffix}"
-        return await self._request(method, path, token="base", **request)
+        async with self._call_scope():
+            await self._base_token.token()
+            path = f"/api-gateway/api/v2/dtables/{self.base_uuid}/{suffix}"
+            return await self._request(method, path, token="base", **request)
 
     def __repr__(self) -> str:
         return f"Base(server_url={self._server_url!r}, base_uuid={self.base_uuid!r})"
@@ -397,7 +406,8 @@ class Account(_APIClient):
 
     async def auth(self) -> None:
         """Logs in now rather than on the first call."""
-        await self._account_token.token()
+        async with self._call_scope("auth()"):
+            await self._account_token.token()
 
     async def _base_grant(self, workspace_id: int, base_name: str) -> dict[str, Any]:
         path = (

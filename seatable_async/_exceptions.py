@@ -66,10 +66,11 @@ class APIConnectionError(SeaTableError):
     """The request failed below HTTP: DNS, connect, reset, protocol or timeout.
 
     `sent` is False when the request certainly never reached the server (connect errors and
-    pool timeouts), which makes a retry safe even for writes.
+    pool timeouts), which makes a retry safe even for writes. `request` is None only when a
+    call's deadline passed before it had built any request.
     """
 
-    def __init__(self, message: str, *, request: httpx.Request, sent: bool) -> None:
+    def __init__(self, message: str, *, request: httpx.Request | None, sent: bool) -> None:
         super().__init__(message)
         self.request = request
         self.sent = sent
@@ -77,7 +78,8 @@ class APIConnectionError(SeaTableError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out (connect, read, write, pool or the per-attempt total)."""
+    """The request timed out (connect, read, write, pool, the per-attempt total, or the
+    call's `max_elapsed` deadline)."""
 
 
 class APIStatusError(SeaTableError):

@@ -27,6 +27,9 @@ class CallOptions:
     timeout: float
     idempotent: bool
     token: TokenKind | None
+    deadline: float | None = None
+    """When the logical call's budget runs out, on the policy's clock; None: `max_elapsed`
+    from the first attempt."""
 
 
 def call_options(request: httpx.Request) -> CallOptions:

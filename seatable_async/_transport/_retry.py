@@ -41,7 +41,10 @@ class _Schedule:
         self.options = options
         self.policy: RetryPolicy = options.retry
         self.request = request
-        self.started = self.policy.clock()
+        deadline = options.deadline
+        self.deadline = (
+            self.policy.clock() + self.policy.max_elapsed if deadline is None else deadline
+        )
 
     def retry(self, state: tenacity.RetryCallState) -> bool:
         return _may_retry(self.options, _failure(state))
@@ -55,8 +58,7 @@ class _Schedule:
     def stop(self, state: tenacity.RetryCallState) -> bool:
         if state.attempt_number >= self.policy.max_attempts:
             return True
-        elapsed = self.policy.clock() - self.started
-        return elapsed + state.upcoming_sleep > self.policy.max_elapsed
+        return self.policy.clock() + state.upcoming_sleep > self.deadline
 
     def before_sleep(self, state: tenacity.RetryCallState) -> None:
         error = _failure(state)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import abc
+from contextlib import AbstractAsyncContextManager
 from typing import Any
+
+from .._call import LogicalCall
 
 Row = dict[str, Any]
 """A row as SeaTable returns it: column names (and `_id`, `_ctime`, ...) to cell values."""
@@ -17,3 +20,7 @@ class GatewayResource(abc.ABC):
     @abc.abstractmethod
     async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
         """Sends one call to `/api-gateway/api/v2/dtables/{base_uuid}/{suffix}`."""
+
+    @abc.abstractmethod
+    def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
+        """One deadline and one set of options for a method that sends several requests."""

@@ -62,10 +62,13 @@ class RowsResource(BaseInfoResource):
             rows=[require_row("row_data", row_data)],
             apply_default=apply_default,
         )
-        names = await self._column_names(table_name)
-        answer = await self._gateway("POST", "rows/", json=body, expect={"first_row": is_object})
-        first_row: Row = answer["first_row"]
-        return await self._named(table_name, first_row, names)
+        async with self._call_scope("append_row()"):
+            names = await self._column_names(table_name)
+            answer = await self._gateway(
+                "POST", "rows/", json=body, expect={"first_row": is_object}
+            )
+            first_row: Row = answer["first_row"]
+            return await self._named(table_name, first_row, names)
 
     async def _named(self, table_name: str, row: Row, names: dict[str, str]) -> Row:
         """A row the server keyed by column key (as append answers), keyed by name instead.
