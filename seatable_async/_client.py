@@ -22,6 +22,7 @@ from ._constants import (
 )
 from ._exceptions import InvalidInputError, SeaTableError, UnexpectedResponseError
 from ._retry import RetryPolicy
+from ._secrets import Secrets
 from ._transport import (
     EXTENSION_KEY,
     IDEMPOTENT_METHODS,
@@ -72,11 +73,13 @@ class _Connection:
         server_url: str,
         pool: httpx.AsyncBaseTransport,
         tokens: Mapping[TokenKind, TokenSource],
+        secrets: Secrets,
     ) -> None:
         self.pool = pool
+        self.secrets = secrets
         self.http = httpx.AsyncClient(
             base_url=server_url,
-            transport=build_transport(pool, tokens),
+            transport=build_transport(pool, tokens, secrets),
             headers={"User-Agent": USER_AGENT},
         )
         self.closed = False
@@ -153,6 +156,7 @@ class _APIClient:
         retry: RetryPolicy,
         http_client: httpx.AsyncClient | None,
         shared_pool: httpx.AsyncBaseTransport | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         _check_options(timeout, connect_timeout, retry)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
@@ -160,7 +164,7 @@ class _APIClient:
         self._server_url = server_root(server_url)
         self._options = ClientOptions(float(timeout), float(connect_timeout), retry)
         pool = _pool_for(http_client, shared_pool)
-        self._connection = _Connection(self._server_url, pool, tokens)
+        self._connection = _Connection(self._server_url, pool, tokens, secrets or Secrets())
         self._owner = True
 
     @property
@@ -307,6 +311,7 @@ class Base(_APIClient, RowsResource, SQLResource):
             retry=account._options.retry,
             http_client=None,
             shared_pool=account._connection.pool,
+            secrets=account._connection.secrets,
         )
         base._identity.workspace_id = workspace_id
         base._identity.dtable_name = base_name
@@ -383,6 +388,9 @@ class Account(_APIClient):
             }
             source = RenewingToken(self._login, default_lifetime=None)
         self._account_token = source
+        secrets = Secrets()
+        if password is not None:
+            secrets.add(password)
         self._setup(
             server_url,
             {"account": source},
@@ -390,6 +398,7 @@ class Account(_APIClient):
             connect_timeout=connect_timeout,
             retry=retry,
             http_client=http_client,
+            secrets=secrets,
         )
 
     async def _login(self) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from ._secrets import Secrets
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -221,12 +223,19 @@ def message_from_body(content: bytes, content_type: str = "") -> tuple[str | Non
 
 
 def error_for_response(
-    response: httpx.Response, *, retry_after: float | None = None
+    response: httpx.Response, *, retry_after: float | None = None, secrets: Secrets | None = None
 ) -> APIStatusError:
-    """The typed error for a response that has been read; its message is never empty."""
+    """The typed error for a response that has been read; its message is never empty.
+
+    With `secrets`, any of them the server echoed is masked in the message and `error_type`
+    (in the raw body before it is cut to length, and again once JSON escapes are decoded).
+    """
+    secrets = secrets or Secrets()
     message, error_type = message_from_body(
-        response.content, response.headers.get("content-type", "")
+        secrets.scrub_bytes(response.content), response.headers.get("content-type", "")
     )
+    message = None if message is None else secrets.scrub(message)
+    error_type = None if error_type is None else secrets.scrub(error_type)
     if not message:
         reason = response.reason_phrase or "HTTP error"
         message = f"{reason} (no error message in the response body)"

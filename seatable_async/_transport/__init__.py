@@ -12,6 +12,7 @@ from functools import partial
 
 import httpx
 
+from .._secrets import Secrets
 from ._auth import RenewingToken, StaticToken, TokenSource, TokenTransport, jwt_expiry
 from ._borrowed import BorrowedTransport, UserClientTransport
 from ._classifier import StatusClassifierTransport
@@ -45,13 +46,13 @@ Layer = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 
 
 def build_transport(
-    pool: httpx.AsyncBaseTransport, tokens: Mapping[TokenKind, TokenSource]
+    pool: httpx.AsyncBaseTransport, tokens: Mapping[TokenKind, TokenSource], secrets: Secrets
 ) -> httpx.AsyncBaseTransport:
     """Wraps the pool in the layers below, listed outermost first."""
     layers: list[Layer] = [
         RetryTransport,
-        partial(TokenTransport, sources=tokens),
-        StatusClassifierTransport,
+        partial(TokenTransport, sources=tokens, secrets=secrets),
+        partial(StatusClassifierTransport, secrets=secrets),
     ]
     transport = pool
     for layer in reversed(layers):

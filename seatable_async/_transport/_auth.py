@@ -13,6 +13,7 @@ import httpx
 
 from .._constants import TOKEN_REFRESH_MARGIN
 from .._exceptions import APIStatusError, AuthenticationError, PermissionDeniedError
+from .._secrets import Secrets
 from ._options import TokenKind, call_options
 
 TOKEN_REJECTED_MESSAGES = frozenset({"invalid token", "token expired."})
@@ -123,10 +124,14 @@ class TokenTransport(httpx.AsyncBaseTransport):
     """Sets `Authorization: Bearer` from the source the call names; one refresh on rejection."""
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, sources: Mapping[TokenKind, TokenSource]
+        self,
+        inner: httpx.AsyncBaseTransport,
+        sources: Mapping[TokenKind, TokenSource],
+        secrets: Secrets,
     ) -> None:
         self._inner = inner
         self._sources = sources
+        self._secrets = secrets
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         kind = call_options(request).token
@@ -145,6 +150,7 @@ class TokenTransport(httpx.AsyncBaseTransport):
         return await self._send(request, renewed)
 
     async def _send(self, request: httpx.Request, token: str) -> httpx.Response:
+        self._secrets.add(token)
         request.headers["Authorization"] = f"Bearer {token}"
         return await self._inner.handle_async_request(request)
 

@@ -14,6 +14,7 @@ from .._exceptions import (
     error_for_response,
 )
 from .._retry import server_hint
+from .._secrets import Secrets
 from ._options import call_options, describe
 
 NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
@@ -41,8 +42,9 @@ class StatusClassifierTransport(httpx.AsyncBaseTransport):
     Failed responses are read and closed before raising, so no pool connection leaks.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, secrets: Secrets) -> None:
         self._inner = inner
+        self._secrets = secrets
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         options = call_options(request)
@@ -63,14 +65,14 @@ class StatusClassifierTransport(httpx.AsyncBaseTransport):
             is_timeout = isinstance(error, httpx.TimeoutException)
             error_class = APITimeoutError if is_timeout else APIConnectionError
             raise error_class(
-                f"{describe(request)} failed: {type(error).__name__}: {error}",
+                self._secrets.scrub(f"{describe(request)} failed: {type(error).__name__}: {error}"),
                 request=request,
                 sent=not isinstance(error, NOT_SENT_ERRORS),
             ) from error
         response.request = request
         if response.is_success and not _reports_failure(response):
             return response
-        raise error_for_response(response, retry_after=server_hint(response))
+        raise error_for_response(response, retry_after=server_hint(response), secrets=self._secrets)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
