@@ -17,8 +17,10 @@ from ._exceptions import (
     RateLimitError,
     RequestFailedError,
     SeaTableError,
+    SeaTableSecurityWarning,
     ServerError,
     ServiceUnavailableError,
+    TLSVerificationError,
     UnexpectedResponseError,
 )
 from ._retry import RetryEvent, RetryPolicy
@@ -44,8 +46,10 @@ __all__ = [
     "RetryEvent",
     "RetryPolicy",
     "SeaTableError",
+    "SeaTableSecurityWarning",
     "ServerError",
     "ServiceUnavailableError",
+    "TLSVerificationError",
     "UnexpectedResponseError",
     "__version__",
 ]

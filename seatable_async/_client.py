@@ -36,7 +36,7 @@ from ._transport import (
     build_transport,
     describe,
 )
-from ._validation import AnswerCheck, is_text, require_text, server_root
+from ._validation import AnswerCheck, is_text, require_text, server_root, warn_if_plain_http
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 
@@ -279,6 +279,7 @@ class Base(_APIClient, RowsResource, SQLResource):
             retry=retry,
             http_client=http_client,
         )
+        warn_if_plain_http(self._server_url, stacklevel=2)
 
     def _init_base(
         self,
@@ -400,6 +401,7 @@ class Account(_APIClient):
             http_client=http_client,
             secrets=secrets,
         )
+        warn_if_plain_http(self._server_url, stacklevel=2)
 
     async def _login(self) -> str:
         answer = await self._request(

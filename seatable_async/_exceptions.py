@@ -28,8 +28,10 @@ __all__ = [
     "RequestFailedError",
     "RetrySafety",
     "SeaTableError",
+    "SeaTableSecurityWarning",
     "ServerError",
     "ServiceUnavailableError",
+    "TLSVerificationError",
     "UnexpectedResponseError",
     "error_for_response",
     "message_from_body",
@@ -60,6 +62,14 @@ class SeaTableError(Exception):
         """Set once a retry loop gave up on this error, so an enclosing loop does not retry it."""
 
 
+class SeaTableSecurityWarning(UserWarning):
+    """A client is about to send a secret where others may read it (plain HTTP beyond loopback).
+
+    Silence it with the standard filters, e.g.
+    `warnings.filterwarnings("ignore", category=SeaTableSecurityWarning)`.
+    """
+
+
 class InvalidInputError(SeaTableError, ValueError):
     """An argument was rejected before any request was sent."""
 
@@ -77,6 +87,18 @@ class APIConnectionError(SeaTableError):
         self.request = request
         self.sent = sent
         self.retry_safety = RetrySafety.IF_IDEMPOTENT if sent else RetrySafety.ALWAYS
+
+
+class TLSVerificationError(APIConnectionError):
+    """The server's TLS certificate failed verification; never retried, since it will not heal.
+
+    The message names OpenSSL's reason (an unknown issuer, an expired certificate, a host name
+    that does not match) on every async backend.
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request) -> None:
+        super().__init__(message, request=request, sent=False)
+        self.retry_safety = RetrySafety.NEVER
 
 
 class APITimeoutError(APIConnectionError):

@@ -3,12 +3,14 @@ sent) and of what comes back (the fields of a server answer a call reads)."""
 
 from __future__ import annotations
 
+import ipaddress
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 import httpx
 
-from ._exceptions import InvalidInputError
+from ._exceptions import InvalidInputError, SeaTableSecurityWarning
 
 AnswerCheck = Callable[[Any], bool]
 """What one field of a server answer must be for the caller to use it."""
@@ -66,6 +68,29 @@ def server_root(url: object) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidInputError("server_url must be an absolute http:// or https:// URL")
     return str(parsed).rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost`, a `.localhost` name or a loopback address: traffic that stays on the host."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_plain_http(server_url: str, *, stacklevel: int) -> None:
+    """A `SeaTableSecurityWarning` when secrets would cross a network unencrypted."""
+    url = httpx.URL(server_url)
+    if url.scheme == "http" and not is_loopback(url.host):
+        warnings.warn(
+            f"{server_url} is plain HTTP: tokens and passwords sent to it can be read on the"
+            " way; use https://",
+            SeaTableSecurityWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def without_none(**fields: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 
 import anyio
 import httpx
@@ -11,6 +12,7 @@ from .._exceptions import (
     FAILED_SUCCESS,
     APIConnectionError,
     APITimeoutError,
+    TLSVerificationError,
     error_for_response,
 )
 from .._retry import server_hint
@@ -23,6 +25,18 @@ NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.PoolTimeout,
 )
 """Transport errors after which the server certainly never saw the request."""
+
+
+def _certificate_failure(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate error behind a connect failure, however deep each backend wraps it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _reports_failure(response: httpx.Response) -> bool:
@@ -62,6 +76,13 @@ class StatusClassifierTransport(httpx.AsyncBaseTransport):
                 sent=True,
             ) from error
         except httpx.TransportError as error:
+            if (certificate := _certificate_failure(error)) is not None:
+                reason = certificate.verify_message or certificate.reason or str(certificate)
+                raise TLSVerificationError(
+                    f"{describe(request)} failed: the server's TLS certificate did not verify"
+                    f" ({reason})",
+                    request=request,
+                ) from error
             is_timeout = isinstance(error, httpx.TimeoutException)
             error_class = APITimeoutError if is_timeout else APIConnectionError
             raise error_class(
