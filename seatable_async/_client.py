@@ -37,6 +37,7 @@ from ._transport import (
     describe,
 )
 from ._validation import AnswerCheck, is_text, require_text, server_root, warn_if_plain_http
+from .resources.base_info import SchemaCache, changes_schema
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 
@@ -293,7 +294,7 @@ class Base(_APIClient, RowsResource, SQLResource):
         self._base_token = RenewingToken(
             self._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME
         )
-        self._metadata_cache: dict[str, Any] | None = None
+        self._schema = SchemaCache()
         self._setup(server_url, {**tokens, "base": self._base_token}, **options)
 
     @classmethod
@@ -355,7 +356,11 @@ class Base(_APIClient, RowsResource, SQLResource):
         async with self._call_scope():
             await self._base_token.token()
             path = f"/api-gateway/api/v2/dtables/{self.base_uuid}/{suffix}"
-            return await self._request(method, path, token="base", **request)
+            try:
+                return await self._request(method, path, token="base", **request)
+            finally:
+                if changes_schema(method, suffix):
+                    self._schema.invalidate()
 
     def __repr__(self) -> str:
         return f"Base(server_url={self._server_url!r}, base_uuid={self.base_uuid!r})"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import abc
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._call import LogicalCall
+
+if TYPE_CHECKING:
+    from .base_info import SchemaCache
 
 Row = dict[str, Any]
 """A row as SeaTable returns it: column names (and `_id`, `_ctime`, ...) to cell values."""
@@ -15,7 +18,7 @@ Row = dict[str, Any]
 class GatewayResource(abc.ABC):
     """A group of base operations, sent through the API gateway with the base token."""
 
-    _metadata_cache: dict[str, Any] | None
+    _schema: SchemaCache
 
     @abc.abstractmethod
     async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:

@@ -1,30 +1,66 @@
-"""Base info: the metadata of tables, columns and views (`GET metadata/`)."""
+"""Base info: the metadata of tables, columns and views (`GET metadata/`), and the cache of it
+that maps the column keys some answers use to the names users write."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .._validation import is_object
 from ._resource import GatewayResource
 
+SCHEMA_PATHS = frozenset(
+    {
+        "tables/",
+        "columns/",
+        "batch-append-columns/",
+        "column-options/",
+        "column-cascade-settings/",
+        "views/",
+        "restore-operations/",
+    }
+)
+"""Gateway paths (their first segment) whose writes change what `GET metadata/` answers."""
+
+
+def changes_schema(method: str, suffix: str) -> bool:
+    """Whether a gateway call may change the base's metadata, so the cache must go."""
+    return method != "GET" and suffix.split("/", 1)[0] + "/" in SCHEMA_PATHS
+
+
+class SchemaCache:
+    """The metadata as last read, shared by a client and its `with_options` views."""
+
+    def __init__(self) -> None:
+        self.metadata: dict[str, Any] | None = None
+
+    def invalidate(self) -> None:
+        self.metadata = None
+
 
 class BaseInfoResource(GatewayResource):
-    """Reads the base's schema; also keeps a cache used to map column keys to names."""
+    """Reads the base's schema and keeps the cache that names column keys."""
 
     async def get_metadata(self) -> dict[str, Any]:
         """Tables with their columns and views; no row data."""
         answer = await self._gateway("GET", "metadata/", expect={"metadata": is_object})
         metadata: dict[str, Any] = answer["metadata"]
-        self._metadata_cache = metadata
+        self._schema.metadata = metadata
         return metadata
 
-    async def _column_names(self, table_name: str) -> dict[str, str]:
-        """Column key → name for a table (by name or id), fetching metadata when unknown."""
-        cached = self._metadata_cache
+    async def _column_names(
+        self, table_name: str, *, knowing: Iterable[str] = ()
+    ) -> tuple[dict[str, str], bool]:
+        """Column key → name for a table (by name or id), and whether it was just read.
+
+        The metadata is read again when the cache lacks the table or any of the column names
+        in `knowing` (a column added or renamed since), at most once.
+        """
+        cached = self._schema.metadata
         names = _names_in(cached, table_name) if cached is not None else None
-        if names is None:
-            names = _names_in(await self.get_metadata(), table_name)
-        return names or {}
+        if names is not None and set(knowing) <= {*names.values()}:
+            return names, False
+        return _names_in(await self.get_metadata(), table_name) or {}, True
 
 
 def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | None:

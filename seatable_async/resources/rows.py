@@ -62,22 +62,24 @@ class RowsResource(BaseInfoResource):
             rows=[require_row("row_data", row_data)],
             apply_default=apply_default,
         )
+        written = [name for name in body["rows"][0] if not name.startswith("_")]
         async with self._call_scope("append_row()"):
-            names = await self._column_names(table_name)
+            names, fresh = await self._column_names(table_name, knowing=written)
             answer = await self._gateway(
                 "POST", "rows/", json=body, expect={"first_row": is_object}
             )
             first_row: Row = answer["first_row"]
-            return await self._named(table_name, first_row, names)
+            return await self._named(table_name, first_row, names, fresh=fresh)
 
-    async def _named(self, table_name: str, row: Row, names: dict[str, str]) -> Row:
+    async def _named(self, table_name: str, row: Row, names: dict[str, str], *, fresh: bool) -> Row:
         """A row the server keyed by column key (as append answers), keyed by name instead.
 
-        Runs after a write succeeded, so it never raises: a column it cannot name (metadata
-        unreachable) keeps its key rather than turning a stored row into an error.
+        A key the names lack means the schema changed: unless they were just read, the
+        metadata is read once more. Runs after a write succeeded, so it never raises: a column
+        it cannot name (metadata unreachable) keeps its key rather than failing a stored row.
         """
-        if not all(key.startswith("_") or key in names for key in row):
-            self._metadata_cache = None
+        if not fresh and not all(key.startswith("_") or key in names for key in row):
+            self._schema.invalidate()
             with contextlib.suppress(SeaTableError):
-                names = await self._column_names(table_name)
+                names, _ = await self._column_names(table_name)
         return {names.get(key, key): value for key, value in row.items()}
