@@ -143,17 +143,6 @@ async def test_paths_work_with_and_without_trailing_slash(emulator: Emulator) ->
     assert with_slash.status_code == without.status_code == sql.status_code == 200
 
 
-async def test_every_gateway_response_carries_rate_limit_headers(emulator: Emulator) -> None:
-    async with gateway_for(emulator) as gw:
-        ok = await gw.request("GET", "/metadata/")
-        error = await gw.request("GET", "/rows/", params={"table_name": "Nope"})
-    for response in (ok, error):
-        assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= set(
-            response.headers
-        )
-    assert error.status_code == 404
-
-
 async def test_value_formats(emulator: Emulator) -> None:
     emulator.append_rows(
         "Contacts",
