@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import selectors
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -117,3 +119,11 @@ class Gateway:
 async def gateway_for(emu: Emulator) -> AsyncIterator[Gateway]:
     async with client_for(emu) as client:
         yield Gateway(client, emu, await base_token(client, emu))
+
+
+def read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line the process prints, or "" if none comes within ``timeout`` seconds."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        return process.stdout.readline() if selector.select(timeout) else ""

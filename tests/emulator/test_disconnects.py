@@ -18,10 +18,12 @@ import pytest
 
 from seatable_async.testing import Emulator, RequestRecord, serve, serve_in_thread
 
-from .test_server import _read_line
+from .conftest import read_line
 
 GIVE_UP = 0.2
 """The impatient client's timeout, in real seconds."""
+REACH = 0.5
+"""Real seconds a request in another thread surely takes to reach the CLI's slow answer."""
 BOUND = 5.0
 """Real seconds a blocked answer lasts at most, so a regression fails instead of hanging."""
 
@@ -149,14 +151,14 @@ def test_cli_logs_a_disconnect_in_one_line_and_sigint_ends_a_slow_answer() -> No
     )
     errors: list[Exception] = []
     try:
-        banner = _read_line(process, timeout=30)
+        banner = read_line(process, timeout=30)
         url = banner.split()[3]
         with (
             httpx.Client(base_url=url, timeout=GIVE_UP) as client,
             pytest.raises(httpx.ReadTimeout),
         ):
             client.get("/api/v2.1/dtable/app-access-token/")
-        disconnect = _read_line(process, timeout=BOUND)
+        disconnect = read_line(process, timeout=BOUND)
 
         def ask() -> None:
             try:
@@ -166,7 +168,7 @@ def test_cli_logs_a_disconnect_in_one_line_and_sigint_ends_a_slow_answer() -> No
 
         asking = threading.Thread(target=ask)
         asking.start()
-        time.sleep(GIVE_UP)  # the second request reaches its slow answer
+        time.sleep(REACH)
         process.send_signal(signal.SIGINT)
         stopping = time.monotonic()
         asking.join(BOUND)
