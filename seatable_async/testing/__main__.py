@@ -57,11 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def format_record(record: RequestRecord) -> str:
-    """One log line: method, path, status, duration and the injected fault."""
+    """One log line: method, path, status (or that the client disconnected first), duration
+    and the injected fault."""
     query = f"?{record.query}" if record.query else ""
     fault = f" [fault {record.fault}]" if record.fault else ""
     millis = record.duration * 1000
-    return f"{record.method} {record.path}{query} -> {record.status} {millis:.1f}ms{fault}"
+    outcome = "client disconnected" if record.disconnected else record.status
+    return f"{record.method} {record.path}{query} -> {outcome} {millis:.1f}ms{fault}"
 
 
 def emulator_from_args(args: argparse.Namespace) -> Emulator:

@@ -3,6 +3,8 @@
 Request flow (outermost first): request log → latency → scripted/random fault → rate limit →
 route (authentication, then handler). Errors raised as :class:`APIError` become SeaTable's
 JSON bodies; dropped connections raise :class:`ConnectionDropped` after the response started.
+A client that leaves during a wait (latency, delay fault) or while its body is read is logged
+as a disconnect, not served; a stopping server drops the connections it is still delaying.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +31,7 @@ from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
 from ._ratelimit import RateLimiter, RateState
+from ._waits import BufferedReceive, WaitEnd
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -55,8 +58,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One answered request. ``status`` is 0 when the connection was dropped on purpose;
-    ``fault`` names the injected fault (``"503"``, ``"reset"``, ``"delay"``), if any."""
+    """One answered request. ``status`` is 0 when no answer was sent: the connection was
+    dropped on purpose, or ``disconnected`` (the client left first); ``fault`` names the
+    injected fault (``"503"``, ``"reset"``, ``"delay"``), if any."""
 
     method: str
     path: str
@@ -64,6 +68,7 @@ class RequestRecord:
     status: int
     duration: float
     fault: str | None = None
+    disconnected: bool = False
 
 
 class ConnectionDropped(ConnectionResetError):
@@ -181,13 +186,15 @@ class EmulatorMiddleware:
         fault: Fault | None = None
         rate_headers: list[tuple[bytes, bytes]] = []
         logged = False
+        buffered = BufferedReceive(receive)
 
         def log() -> None:
             nonlocal logged
             if logged:
                 return
             logged = True
-            record = _record(scope, status, time.perf_counter() - started, fault)
+            duration = time.perf_counter() - started
+            record = _record(scope, status, duration, fault, buffered.disconnected)
             if emulator.keep_request_log:
                 emulator.request_log.append(record)
             if emulator.on_request is not None:
@@ -205,11 +212,15 @@ class EmulatorMiddleware:
             await send(message)
 
         try:
-            if emulator.latency_ms:
-                await emulator.sleep(emulator.latency_ms / 1000)
-            fault = emulator.faults.next_fault(scope["method"], path, draw=not target.exempt)
-            if fault is not None and fault.kind == "delay":
-                await emulator.sleep(fault.delay)
+            end = await self._wait(emulator.latency_ms / 1000, buffered)
+            if end is WaitEnd.SLEPT:
+                fault = emulator.faults.next_fault(scope["method"], path, draw=not target.exempt)
+                if fault is not None and fault.kind == "delay":
+                    end = await self._wait(fault.delay, buffered)
+            if end is WaitEnd.DISCONNECTED:
+                return
+            if end is WaitEnd.STOPPED:
+                await _drop_connection(tracking_send, [], "the emulator is stopping")
             replacement = fault if fault is not None and fault.kind != "delay" else None
             counted = replacement is None or replacement.apply_write
             rate = _limit(emulator.rate_limiter, target.rate_key(scope), counted=counted)
@@ -220,19 +231,28 @@ class EmulatorMiddleware:
             elif rate is not None and not rate.allowed:
                 await _send(tracking_send, 429, b"", [])
             elif replacement is not None:
-                await self.app(scope, receive, _discard)
+                await self.app(scope, buffered, _discard)
                 await _answer_fault(replacement, target, tracking_send)
             else:
-                await self.app(scope, receive, tracking_send)
+                await self.app(scope, buffered, tracking_send)
         except ConnectionDropped:
             status = 0  # the client never receives the head that was started
             raise
+        except ClientDisconnect:  # the client left while the handler read its body
+            buffered.disconnected = True
         except Exception:
             if status == 0:  # nothing sent yet: answer the crash ourselves, with the headers
                 await _answer_status(500, target, tracking_send, [])
             raise
         finally:
             log()
+
+    async def _wait(self, seconds: float, receive: BufferedReceive) -> WaitEnd:
+        """Wait ``seconds`` (none: at once) unless the client leaves or the server stops."""
+        if seconds <= 0:
+            return WaitEnd.SLEPT
+        emulator = self.emulator
+        return await emulator.waits.wait(emulator.sleep, seconds, receive)
 
 
 def _limit(limiter: RateLimiter, key: str | None, *, counted: bool) -> RateState | None:
@@ -242,10 +262,14 @@ def _limit(limiter: RateLimiter, key: str | None, *, counted: bool) -> RateState
     return limiter.hit(key) if counted else limiter.peek(key)
 
 
-def _record(scope: Scope, status: int, duration: float, fault: Fault | None) -> RequestRecord:
+def _record(
+    scope: Scope, status: int, duration: float, fault: Fault | None, disconnected: bool
+) -> RequestRecord:
     query = scope.get("query_string", b"").decode("latin-1")
     label = fault.label if fault is not None else None
-    return RequestRecord(scope["method"], scope["path"], query, status, duration, label)
+    return RequestRecord(
+        scope["method"], scope["path"], query, status, duration, label, disconnected
+    )
 
 
 async def _discard(message: Message) -> None:
@@ -262,10 +286,15 @@ async def _answer_fault(fault: Fault, target: _Target, send: Send) -> None:
     """Answer with the fault: an error status, or an aborted response."""
     headers = [(k.encode(), v.encode()) for k, v in fault.headers]
     if fault.kind == "reset":
-        headers.append((b"content-length", b"1024"))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        raise ConnectionDropped("connection dropped by a scripted fault")
+        await _drop_connection(send, headers, "connection dropped by a scripted fault")
     await _answer_status(fault.status, target, send, headers)
+
+
+async def _drop_connection(send: Send, headers: list[tuple[bytes, bytes]], why: str) -> NoReturn:
+    """Start a response promising a body, then make the server abort the connection."""
+    headers = [*headers, (b"content-length", b"1024")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    raise ConnectionDropped(why)
 
 
 async def _answer_status(

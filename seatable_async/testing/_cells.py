@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from typing import Any
 
 from ._checks import Check, integer_in, list_of, nonempty_text, one_of, shaped, text
@@ -25,6 +25,7 @@ __all__ = [
     "SYSTEM_FIELDS",
     "CellType",
     "check_column_data",
+    "column_source",
     "column_storage",
     "decode_cell",
     "encode_cell",
@@ -94,7 +95,8 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def parse_date(value: object) -> datetime | None:
-    """Parse the date spellings SeaTable accepts; None for anything else (stored as null)."""
+    """Parse the date spellings SeaTable accepts, keeping the offset written (UTC when none);
+    None for anything else (stored as null)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -108,25 +110,26 @@ def parse_date(value: object) -> datetime | None:
                 break
             except ValueError:
                 continue
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    try:
-        return parsed.astimezone(timezone.utc)
-    except OverflowError:  # a moment of year 1 or 9999 whose UTC time is out of range
-        return None
+    if parsed is None or parsed.tzinfo is not None:
+        return parsed
+    return parsed.replace(tzinfo=timezone.utc)
 
 
 def _encode_date(value: Any, column: Column) -> object:
+    """A date-only column keeps the calendar day as written, time ignored (so a value read
+    back with the server's offset writes back the same day); an "HH:mm" column keeps the
+    moment, to the minute, in UTC."""
     parsed = parse_date(value)
     if parsed is None:
         return None
     data = column.get("data") or {}
-    with_time = "HH:mm" in str(data.get("format", ""))
-    if not with_time:
-        parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)
-    return parsed.replace(second=0, microsecond=0).isoformat()
+    if "HH:mm" not in str(data.get("format", "")):
+        return datetime.combine(parsed.date(), time(), timezone.utc).isoformat()
+    try:
+        moment = parsed.astimezone(timezone.utc)
+    except OverflowError:  # a moment of year 1 or 9999 whose UTC time is out of range
+        return None
+    return moment.replace(second=0, microsecond=0).isoformat()
 
 
 def _out_of_range(column: Column) -> APIError:
@@ -266,6 +269,12 @@ CELL_TYPES: dict[str, CellType] = {
     "ctime": CellType(_encode_text, _decode_plain, False, "_ctime"),
     "mtime": CellType(_encode_text, _decode_plain, False, "_mtime"),
 }
+
+
+def column_source(column: Mapping[str, Any]) -> str:
+    """SQLite column a column's cells are read from: the system field a derived type (creator,
+    ctime, ...) shows, else the column's own storage."""
+    return CELL_TYPES[column["type"]].system_field or column_storage(column)
 
 
 def encode_cell(value: Any, column: Column) -> object:

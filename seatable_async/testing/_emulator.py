@@ -18,6 +18,7 @@ from ._auth import BaseTokenClaims, JWTError, decode_jwt, encode_jwt
 from ._faults import DEFAULT_SLOW_SECONDS, FaultPlan
 from ._ratelimit import RateLimiter
 from ._store import Base, Json, Store
+from ._waits import Waits
 
 __all__ = ["Emulator", "RequestRecord"]
 
@@ -69,6 +70,8 @@ class Emulator:
         self.rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
         self.faults = FaultPlan(fault_rate=fault_rate, seed=seed, slow_seconds=slow_seconds)
         self.rate_limiter = RateLimiter(rate_limit, clock=clock)
+        self.waits = Waits()
+        """Slow answers in flight, which a stopping server ends at once."""
         self.request_log: list[RequestRecord] = []
         self.store = Store(db_path, rng=self.rng, clock=self._now)
         self.secret = bytes.fromhex(

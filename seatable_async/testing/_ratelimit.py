@@ -13,10 +13,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["UNLIMITED_HEADER_LIMIT", "RateLimiter", "RateState"]
+__all__ = ["SERVER_DEFAULT_LIMIT", "RateLimiter", "RateState"]
 
-UNLIMITED_HEADER_LIMIT = 1_000_000
-"""``x-ratelimit-limit`` reported when no limit is configured (the server never says 429)."""
+SERVER_DEFAULT_LIMIT = 500
+"""SeaTable Server's default ``base_api_limit_per_minute``: without a configured limit the
+headers still count calls against it, but the emulator never answers 429."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class RateState:
 
 
 class RateLimiter:
-    """Sliding window of ``window`` seconds, ``limit`` calls per key (None: unlimited)."""
+    """Sliding window of ``window`` seconds, ``limit`` calls per key (None: never refused)."""
 
     def __init__(
         self,
@@ -66,7 +67,7 @@ class RateLimiter:
 
     def _state(self, key: str, *, count: bool) -> RateState:
         now = self._clock()
-        limit = self.limit if self.limit is not None else UNLIMITED_HEADER_LIMIT
+        limit = self.limit if self.limit is not None else SERVER_DEFAULT_LIMIT
         with self._lock:
             calls = self._calls.setdefault(key, deque())
             while calls and calls[0] <= now - self.window:
@@ -74,8 +75,6 @@ class RateLimiter:
             allowed = self.limit is None or len(calls) < self.limit
             if allowed and count:
                 calls.append(now)
-            if self.limit is None:
-                calls.clear()
             oldest = calls[0] if calls else now
             return RateState(
                 allowed=allowed,

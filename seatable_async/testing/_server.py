@@ -54,10 +54,25 @@ class _HideDroppedConnections(logging.Filter):
 _HIDE_DROPPED_CONNECTIONS = _HideDroppedConnections()
 
 
+class _EmulatorServer(uvicorn.Server):
+    """uvicorn that ends the emulator's slow answers as it shuts down (their connections are
+    dropped), so stopping takes well under a second instead of sitting out a slow fault."""
+
+    def __init__(self, config: uvicorn.Config, emulator: Emulator) -> None:
+        super().__init__(config)
+        self.emulator = emulator
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's graceful shutdown, with every wait of this server ended first."""
+        with self.emulator.waits.stopping():
+            await super().shutdown(sockets)
+
+
 def emulator_server(emulator: Emulator, **options: Any) -> uvicorn.Server:
     """The uvicorn server of the thread server and the CLI: no access log, no lifespan, no
     ``Server: uvicorn`` header, no ``Date`` header (the app sends one from the emulator's clock),
-    and no traceback for a scripted connection drop (the filter stays for the process)."""
+    no traceback for a scripted connection drop (the filter stays for the process), and slow
+    answers ended on shutdown."""
     config = uvicorn.Config(
         emulator.app,
         access_log=False,
@@ -68,7 +83,7 @@ def emulator_server(emulator: Emulator, **options: Any) -> uvicorn.Server:
         **options,
     )
     logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPPED_CONNECTIONS)
-    return uvicorn.Server(config)
+    return _EmulatorServer(config, emulator)
 
 
 class ServerThread:

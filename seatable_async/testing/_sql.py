@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import TokenType, exp
 from sqlglot.errors import ParseError, TokenError
 
-from ._cells import column_storage, decode_cell
+from ._cells import column_source, decode_cell
 from ._errors import gateway_error
 from ._store import (
     LINK_CELL_MAX,
@@ -168,7 +168,7 @@ def _rewrite_columns(tree: exp.Expression, scope: _Scope, keep: set[str]) -> Non
         if not node.table and node.name in keep:
             continue
         alias, _, column, system = scope.resolve(node)
-        node.replace(_ref(alias, system or column_storage(column or {})))
+        node.replace(_ref(alias, system or column_source(column or {})))
 
 
 def _envelope(metadata: list[Json], results: list[Json], is_join: bool) -> Json:
@@ -221,7 +221,7 @@ def _select(
                 for column in table["columns"]:
                     label = column["key"] if keys else column["name"]
                     outputs.append(_Output(label, table, column, None, alias))
-                    projections.append(_ref(alias, column_storage(column)))
+                    projections.append(_ref(alias, column_source(column)))
             continue
         inner = node.this if isinstance(node, exp.Alias) else node
         if isinstance(inner, exp.Column):
@@ -231,7 +231,7 @@ def _select(
             else:
                 label = system or (column["key"] if keys and column else inner.name)
             outputs.append(_Output(label, table, column, system, alias))
-            projections.append(_ref(alias, system or column_storage(column or {})))
+            projections.append(_ref(alias, system or column_source(column or {})))
             continue
         label = node.alias if isinstance(node, exp.Alias) else node.sql(dialect="mysql")
         outputs.append(_Output(label, None, None, None))

@@ -25,6 +25,7 @@ from ._cells import (
     CELL_TYPES,
     SYSTEM_FIELDS,
     check_column_data,
+    column_source,
     column_storage,
     decode_cell,
     encode_cell,
@@ -43,6 +44,12 @@ _SELECT_TYPES = ("single-select", "multiple-select")
 _DEFAULT_OPTION_COLORS = ("#FFFCB5", "#202428")
 LINK_CELL_MAX = 50
 """Link cells show at most 50 linked rows in rows/SQL output (SeaTable >= 5.3)."""
+_AUTO_NUMBER_PREFIXES: dict[str, Callable[[Mapping[str, Any], datetime], str]] = {
+    "string": lambda data, created: str(data.get("prefix") or ""),
+    "date": lambda data, created: created.strftime("%Y%m%d"),
+}
+"""An auto-number's prefix by ``prefix_type``: the text given, or the row's creation day
+(YYYYMMDD, reference section 12.2); no ``prefix_type`` means the text given."""
 
 _INTERNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS emu_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -651,9 +658,10 @@ class Store:
             seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
             for row in rows:
                 seq += 1
+                created = self._clock()
                 values = self._prepare(table, row)
-                values.update(self._auto_numbers(table, row, seq))
-                stamp = self.now()
+                values.update(self._auto_numbers(table, row, seq, created))
+                stamp = format_timestamp(created)
                 row_id = self.new_row_id()
                 record: dict[str, object] = {
                     "_id": row_id,
@@ -675,13 +683,15 @@ class Store:
         return ids
 
     @staticmethod
-    def _auto_numbers(table: Json, row: Mapping[str, Any], seq: int) -> dict[str, object]:
+    def _auto_numbers(
+        table: Json, row: Mapping[str, Any], seq: int, created: datetime
+    ) -> dict[str, object]:
         numbers: dict[str, object] = {}
         for column in table["columns"]:
             if column["type"] == "auto-number" and column["name"] not in row:
                 data = column.get("data") or {}
                 digits = int(data.get("digits") or len(str(data.get("format") or "0000")))
-                prefix = str(data.get("prefix") or "")
+                prefix = _AUTO_NUMBER_PREFIXES[data.get("prefix_type") or "string"](data, created)
                 numbers[column_storage(column)] = f"{prefix}{seq:0{digits}d}"
         return numbers
 
@@ -793,7 +803,7 @@ class Store:
                 column["key"] if keys else column["name"],
                 column,
                 CELL_TYPES[column["type"]],
-                position.get(column_storage(column), -1),
+                position.get(column_source(column), -1),
             )
             for column in shown
         ]
@@ -806,8 +816,6 @@ class Store:
             for label, column, cell_type, index in plan:
                 if column["type"] == "link":
                     value: Any = links[column["key"]][row["_id"]][:LINK_CELL_MAX]
-                elif cell_type.system_field is not None:
-                    value = row[cell_type.system_field]
                 else:
                     stored = record[index]
                     value = None if stored is None else cell_type.decode(stored, column)
@@ -861,7 +869,7 @@ class Store:
                     {
                         "row_id": r["target"],
                         "display_value": (
-                            decode_cell(r[column_storage(display)], display) if display else None
+                            decode_cell(r[column_source(display)], display) if display else None
                         ),
                     }
                     for r in records

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._cells import column_storage, quote_ident, storable_scalar
+from ._cells import column_source, quote_ident, storable_scalar
 from ._checks import Check, boolean, list_of, one_of, optional, shaped, text
 
 __all__ = [
@@ -117,7 +117,7 @@ def view_condition(table: Json, view: Json, params: list[object]) -> str | None:
                 params.append(coerce(term) if coerce is not None else term)
             except (TypeError, ValueError):
                 params.append(term)
-        parts.append(template.format(col=quote_ident(column_storage(column))))
+        parts.append(template.format(col=quote_ident(column_source(column))))
     if not parts:
         return None
     conjunction = " OR " if view.get("filter_conjunction") == "Or" else " AND "
@@ -132,7 +132,7 @@ def view_order(table: Json, view: Json) -> str:
         column = columns.get(str(sort.get("column_key", "")))
         if column is not None:
             direction = "DESC" if sort.get("sort_type") == "down" else "ASC"
-            terms.append(f"{quote_ident(column_storage(column))} {direction}")
+            terms.append(f"{quote_ident(column_source(column))} {direction}")
     return ", ".join([*terms, "_seq"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import selectors
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -92,6 +94,22 @@ class Gateway:
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return await self.client.request(method, self.prefix + path, headers=self.headers, **kwargs)
 
+    async def add_link_column(self, table: str, name: str, other_table: str) -> dict[str, Any]:
+        """Insert a link column from ``table`` to ``other_table``; returns its ``data``."""
+        response = await self.request(
+            "POST",
+            "/columns/",
+            json={
+                "table_name": table,
+                "column_name": name,
+                "column_type": "link",
+                "column_data": {"table": table, "other_table": other_table},
+            },
+        )
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
     async def sql(self, sql: str, *parameters: object, **extra: Any) -> httpx.Response:
         body = {"sql": sql, "parameters": list(parameters), **extra}
         return await self.request("POST", "/sql/", json=body)
@@ -101,3 +119,11 @@ class Gateway:
 async def gateway_for(emu: Emulator) -> AsyncIterator[Gateway]:
     async with client_for(emu) as client:
         yield Gateway(client, emu, await base_token(client, emu))
+
+
+def read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line the process prints, or "" if none comes within ``timeout`` seconds."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        return process.stdout.readline() if selector.select(timeout) else ""

@@ -192,17 +192,7 @@ async def test_links_create_query_replace_delete(emulator: Emulator) -> None:
     (person,) = emulator.append_rows("Contacts", [{"Name": "Ann"}])
     first, second = emulator.append_rows("Projects", [{"Title": "P1"}, {"Title": "P2"}])
     async with gateway_for(emulator) as gw:
-        column = await gw.request(
-            "POST",
-            "/columns/",
-            json={
-                "table_name": "Contacts",
-                "column_name": "Projects",
-                "column_type": "link",
-                "column_data": {"table": "Contacts", "other_table": "Projects"},
-            },
-        )
-        link = column.json()["data"]
+        link = await gw.add_link_column("Contacts", "Projects", "Projects")
         body = {
             "table_id": link["table_id"],
             "other_table_id": link["other_table_id"],
@@ -309,18 +299,7 @@ async def test_auto_links_match_equal_values(emulator: Emulator) -> None:
     ann, bob = emulator.append_rows("Contacts", [{"Name": "Berlin"}, {"Name": "Nowhere"}])
     (berlin,) = emulator.append_rows("Cities", [{"City": "Berlin"}])
     async with gateway_for(emulator) as gw:
-        link = (
-            await gw.request(
-                "POST",
-                "/columns/",
-                json={
-                    "table_name": "Contacts",
-                    "column_name": "Lives in",
-                    "column_type": "link",
-                    "column_data": {"table": "Contacts", "other_table": "Cities"},
-                },
-            )
-        ).json()["data"]
+        link = await gw.add_link_column("Contacts", "Lives in", "Cities")
         started = await gw.request(
             "POST",
             "/auto-links/",

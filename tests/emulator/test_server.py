@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import selectors
 import signal
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import pytest
 from seatable_async.testing import Emulator, Fault, RequestRecord, serve, serve_in_thread
 from seatable_async.testing.__main__ import build_parser, emulator_from_args, format_record
 from seatable_async.testing.pytest_plugin import SeaTableTestBase
+
+from .conftest import read_line
 
 
 @pytest.mark.anyio
@@ -76,14 +77,6 @@ def test_cli_options_map_onto_the_emulator(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out.startswith("GET /server-info/?x=1 -> 200 ")
 
 
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    """The next line the process prints, or "" if none comes within ``timeout`` seconds."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        return process.stdout.readline() if selector.select(timeout) else ""
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
 def test_cli_process_logs_each_request_and_stops_on_sigint() -> None:
     """The real CLI on a free loopback port: one line per request, no traceback for a dropped
@@ -94,7 +87,7 @@ def test_cli_process_logs_each_request_and_stops_on_sigint() -> None:
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
     )
     try:
-        banner = _read_line(process, timeout=30)
+        banner = read_line(process, timeout=30)
         assert banner.startswith("SeaTable emulator on http://127.0.0.1:"), banner
         url = banner.split()[3]
         with httpx.Client(base_url=url, timeout=10) as client:

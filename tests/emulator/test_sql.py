@@ -164,18 +164,7 @@ async def test_link_cells_and_server_only(emulator: Emulator) -> None:
     (person,) = emulator.append_rows("Contacts", [{"Name": "Ann"}])
     (project,) = emulator.append_rows("Projects", [{"Title": "P1"}])
     async with gateway_for(emulator) as gw:
-        link = (
-            await gw.request(
-                "POST",
-                "/columns/",
-                json={
-                    "table_name": "Contacts",
-                    "column_name": "Projects",
-                    "column_type": "link",
-                    "column_data": {"table": "Contacts", "other_table": "Projects"},
-                },
-            )
-        ).json()["data"]
+        link = await gw.add_link_column("Contacts", "Projects", "Projects")
         await gw.request(
             "POST",
             "/links/",
