@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import anyio
@@ -14,9 +15,11 @@ import httpcore
 import httpx
 import pytest
 
-from seatable_async import SeaTableError
+from seatable_async import Account, Base, RetryPolicy, SeaTableError
+from seatable_async import _client as client_module
+from seatable_async._transport import CancelSafePool
 
-from .helpers import grant
+from .helpers import API_TOKEN, grant
 
 pytestmark = pytest.mark.anyio
 
@@ -141,11 +144,14 @@ async def churn(call: Call, rng: random.Random, calls: int, max_deadline: float)
     return outcomes
 
 
-# encode/httpcore#1093 against a plain httpx client.
+# encode/httpcore#1093 against a plain httpx client, and the gate that mitigates it.
 
 
 async def test_httpcore_1093_cancelled_waiters_wedge_a_plain_pool() -> None:
-    """Reproduces the upstream bug (seen with httpcore 1.0.9, httpx 0.28.1); failing means fixed."""
+    """Reproduces the upstream bug (seen with httpcore 1.0.9, httpx 0.28.1); failing means fixed.
+
+    If upstream fixes it, this test fails: `CancelSafePool` may then go.
+    """
     rng = random.Random(SEED)
     async with loopback_server(rng) as server, httpx.AsyncClient(limits=LIMITS) as client:
         url = server.url
@@ -158,3 +164,177 @@ async def test_httpcore_1093_cancelled_waiters_wedge_a_plain_pool() -> None:
         assert len(stuck_connections(pool)) == POOL_SIZE, "httpcore#1093 fixed upstream?"
         with pytest.raises(httpx.PoolTimeout):
             await client.get(url, timeout=httpx.Timeout(1, pool=0.05))
+
+
+async def test_the_gate_keeps_a_plain_pool_usable_under_the_same_churn() -> None:
+    rng = random.Random(SEED)
+    transport = CancelSafePool(httpx.AsyncHTTPTransport(limits=LIMITS))
+    async with loopback_server(rng) as server, httpx.AsyncClient(transport=transport) as client:
+        url = server.url
+        with anyio.fail_after(10):
+            outcomes = await churn(lambda: client.get(url), rng, calls=1000, max_deadline=0.006)
+            assert stuck_connections(httpcore_pool(transport)) == []
+            assert (await client.get(url, timeout=1)).status_code == 200
+    assert outcomes["cancelled"] >= 500
+
+
+async def _expect_pool_timeout(client: httpx.AsyncClient, url: str) -> None:
+    with pytest.raises(httpx.PoolTimeout):
+        await client.get(url, timeout=httpx.Timeout(1, pool=0.2))
+
+
+async def test_callers_wait_at_the_shared_gate_until_the_pool_timeout() -> None:
+    """Every gated layer over one httpx client shares its gate, and a caller waits there, never
+    in httpcore's queue; a wait that runs out is a `PoolTimeout` (an `APITimeoutError` for us)."""
+    rng = random.Random(SEED)
+    async with (
+        loopback_server(rng) as server,
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) as client,
+    ):
+        holder, waiter = (
+            httpx.AsyncClient(transport=CancelSafePool.for_client(client)) for _ in range(2)
+        )
+        pool = httpcore_pool(client._transport)
+        async with holder, waiter:
+            async with holder.stream("GET", server.url), anyio.create_task_group() as tasks:
+                tasks.start_soon(_expect_pool_timeout, waiter, server.url)
+                await anyio.sleep(0.02)
+                assert len(pool._requests) == 1
+            assert (await waiter.get(server.url, timeout=1)).status_code == 200
+
+
+# The whole client stack, cancelled at random points of each call.
+
+_stage: ContextVar[list[str]] = ContextVar("stage")
+"""Where the current call is: a one-item list that the simulated network and backoff update."""
+
+
+def mark(stage: str) -> None:
+    holder = _stage.get(None)
+    if holder is not None:
+        holder[0] = stage
+
+
+class SlowStream(httpcore.AsyncNetworkStream):
+    """A loopback stream whose writes take a little while, like a real network's.
+
+    The `timeout` parameters are httpcore's interface, hence the ASYNC109 exemptions.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, rng: random.Random) -> None:
+        self._inner = inner
+        self._rng = rng
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        mark("read")
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        mark("send")
+        await anyio.sleep(self._rng.uniform(0, MAX_LATENCY))
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class SlowNetwork(httpcore.AsyncNetworkBackend):
+    """httpcore's own network backend, with connects and writes that take a little while."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, rng: random.Random) -> None:
+        self._inner = inner
+        self._rng = rng
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        mark("connect")
+        await anyio.sleep(self._rng.uniform(0, MAX_LATENCY))
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return SlowStream(stream, self._rng)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def backoff_sleep() -> Callable[[float], Awaitable[None]]:
+    async def sleep(seconds: float) -> None:
+        mark("backoff")
+        await anyio.sleep(seconds)
+        mark("pool")
+
+    return sleep
+
+
+@asynccontextmanager
+async def base_on(
+    kind: str, url: str, retry: RetryPolicy, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Base, httpcore.AsyncConnectionPool]]:
+    """A `Base` on a 4-connection pool: its own client's, or the one its `Account` shares."""
+    if kind == "http_client":
+        async with (
+            httpx.AsyncClient(limits=LIMITS) as client,
+            Base(API_TOKEN, url, retry=retry, timeout=1, http_client=client) as base,
+        ):
+            yield base, httpcore_pool(client._transport)
+        return
+    monkeypatch.setattr(client_module, "DEFAULT_LIMITS", LIMITS)
+    async with Account(server_url=url, token="t", retry=retry, timeout=1) as account:
+        base = await account.get_base(7, "Test base")
+        yield base, httpcore_pool(account._connection.pool)
+
+
+ABANDONED_REQUEST_BODY = (
+    "ignore:Exception ignored in. <async_generator object ByteStream.__aiter__"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
+"""trio's warning when a call cancelled mid-send leaves httpx's request body generator open."""
+
+
+@pytest.mark.filterwarnings(ABANDONED_REQUEST_BODY)
+@pytest.mark.parametrize("kind", ["account_pool", "http_client"])
+async def test_random_cancellation_leaves_the_pool_fully_usable(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thousand calls, most cancelled while waiting for a connection, connecting, sending,
+    reading or backing off; afterwards the pool holds no stuck connection and serves a burst."""
+    rng = random.Random(SEED)
+    retry = RetryPolicy(initial_delay=0.004, max_delay=0.004, sleep=backoff_sleep())
+    stages: Counter[str] = Counter()
+    async with (
+        loopback_server(rng) as server,
+        base_on(kind, server.url, retry, monkeypatch) as (base, pool),
+    ):
+        pool._network_backend = SlowNetwork(pool._network_backend, rng)
+        server.failure_rate = 0.5
+
+        async def call() -> object:
+            where = ["pool"]
+            _stage.set(where)
+            try:
+                if rng.random() < 0.5:
+                    return await base.list_rows("Table1")
+                return await base.query("SELECT * FROM Table1")
+            except anyio.get_cancelled_exc_class():
+                stages[where[0]] += 1
+                raise
+
+        with anyio.fail_after(10):
+            outcomes = await churn(call, rng, calls=1000, max_deadline=0.02)
+        assert stuck_connections(pool) == []
+        assert pool._requests == []
+        server.failure_rate = 0.0
+        with anyio.fail_after(2):
+            async with anyio.create_task_group() as burst:
+                for _ in range(2 * POOL_SIZE):
+                    burst.start_soon(base.list_rows, "Table1")
+    assert outcomes["cancelled"] >= 500
+    assert all(stages[stage] for stage in ("pool", "connect", "send", "read", "backoff")), stages

@@ -2,7 +2,7 @@
 
 Outermost first: retry scheduler → token layer → status classifier → the HTTP pool. The
 retry layer wraps everything so each attempt gets a fresh token; a client-side rate limiter
-slots in between the token layer and the classifier.
+slots in between the token layer and the classifier. The pool is a `CancelSafePool`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ._options import (
     call_options,
     describe,
 )
+from ._pool import CancelSafePool
 from ._retry import RetryTransport
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "BorrowedTransport",
     "CallOptions",
+    "CancelSafePool",
     "RenewingToken",
     "StaticToken",
     "TokenKind",
