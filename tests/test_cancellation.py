@@ -15,7 +15,7 @@ import httpcore
 import httpx
 import pytest
 
-from seatable_async import Account, Base, RetryPolicy, SeaTableError
+from seatable_async import Account, APITimeoutError, Base, RetryPolicy, SeaTableError
 from seatable_async import _client as client_module
 from seatable_async._transport import CancelSafePool
 
@@ -196,11 +196,35 @@ async def test_callers_wait_at_the_shared_gate_until_the_pool_timeout() -> None:
         )
         pool = httpcore_pool(client._transport)
         async with holder, waiter:
-            async with holder.stream("GET", server.url), anyio.create_task_group() as tasks:
-                tasks.start_soon(_expect_pool_timeout, waiter, server.url)
-                await anyio.sleep(0.02)
-                assert len(pool._requests) == 1
+            with anyio.fail_after(2):
+                async with holder.stream("GET", server.url), anyio.create_task_group() as tasks:
+                    tasks.start_soon(_expect_pool_timeout, waiter, server.url)
+                    await anyio.sleep(0.02)
+                    assert len(pool._requests) == 1
             assert (await waiter.get(server.url, timeout=1)).status_code == 200
+
+
+async def test_a_call_waiting_at_the_gate_times_out_within_its_timeout() -> None:
+    rng = random.Random(SEED)
+    async with (
+        loopback_server(rng) as server,
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) as client,
+        Base(
+            API_TOKEN,
+            server.url,
+            timeout=0.1,
+            retry=RetryPolicy(max_attempts=1),
+            http_client=client,
+        ) as base,
+        httpx.AsyncClient(transport=CancelSafePool.for_client(client)) as holder,
+    ):
+        await base.auth()
+        async with holder.stream("GET", server.url):
+            started = anyio.current_time()
+            with pytest.raises(APITimeoutError):
+                await base.list_rows("Table1")
+            assert anyio.current_time() - started < 1
+        assert await base.list_rows("Table1") == []
 
 
 # The whole client stack, cancelled at random points of each call.
