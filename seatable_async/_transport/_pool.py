@@ -12,6 +12,7 @@ There is one gate per httpcore pool, so a `Base` from an `Account` and clients g
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import AsyncIterator, Callable
 
@@ -40,15 +41,33 @@ def _gate_for(transport: httpx.AsyncBaseTransport) -> anyio.Semaphore | None:
     return gate
 
 
+_EARLY = 0.005
+"""Seconds before the call's own deadline at which a wait for the gate gives up."""
+
+
+def _give_up_at(request: httpx.Request) -> float:
+    """When a wait for the gate ends: the `pool` timeout, as the pool itself would wait.
+
+    The client gives each attempt the same deadline as its pool timeout; where those meet, the
+    wait ends just before, so it is reported as a pool timeout (never sent, safe to retry)
+    rather than as the attempt's timeout. An earlier deadline of the caller's cancels as usual.
+    """
+    timeout = request.extensions.get("timeout", {}).get("pool")
+    pool_deadline = anyio.current_time() + (math.inf if timeout is None else timeout)
+    enclosing = anyio.current_effective_deadline()
+    if pool_deadline - _EARLY <= enclosing <= pool_deadline:
+        return enclosing - _EARLY
+    return pool_deadline
+
+
 async def _enter(gate: anyio.Semaphore, request: httpx.Request) -> None:
-    """Takes a free slot, or waits for one as long as the pool itself would: its `pool` timeout."""
+    """Takes a free slot, or waits for one until `_give_up_at` and raises `PoolTimeout`."""
     try:
         gate.acquire_nowait()
         return
     except anyio.WouldBlock:
         pass
-    timeout = request.extensions.get("timeout", {}).get("pool")
-    with anyio.move_on_after(float("inf") if timeout is None else timeout):
+    with anyio.move_on_at(_give_up_at(request)):
         await gate.acquire()
         return
     raise httpx.PoolTimeout("no pool connection became free in time", request=request)
