@@ -28,11 +28,11 @@ from ._transport import (
     IDEMPOTENT_METHODS,
     BorrowedTransport,
     CallOptions,
+    CancelSafePool,
     RenewingToken,
     StaticToken,
     TokenKind,
     TokenSource,
-    UserClientTransport,
     build_transport,
     describe,
 )
@@ -96,10 +96,10 @@ def _pool_for(
     http_client: httpx.AsyncClient | None, shared_pool: httpx.AsyncBaseTransport | None
 ) -> httpx.AsyncBaseTransport:
     if http_client is not None:
-        return UserClientTransport(http_client)
+        return CancelSafePool.for_client(http_client)
     if shared_pool is not None:
         return BorrowedTransport(shared_pool)
-    return httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
+    return CancelSafePool(httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS))
 
 
 def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -> None:

@@ -2,7 +2,8 @@
 
 Outermost first: retry scheduler → token layer → status classifier → the HTTP pool. The
 retry layer wraps everything so each attempt gets a fresh token; a client-side rate limiter
-slots in between the token layer and the classifier.
+slots in between the token layer and the classifier. The client wraps every pool it makes or
+is given in a `CancelSafePool`, so that cancelled calls cannot wedge it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._options import (
     call_options,
     describe,
 )
+from ._pool import CancelSafePool
 from ._retry import RetryTransport
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "BorrowedTransport",
     "CallOptions",
+    "CancelSafePool",
     "RenewingToken",
     "StaticToken",
     "TokenKind",
