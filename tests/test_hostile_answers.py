@@ -50,7 +50,7 @@ APPENDED = {"first_row": {"_id": "Bko1e60YT-egit2SljWSZA", "0000": "Max", "n3W0"
 """An append answer with a column key (`n3W0`) the metadata does not know."""
 
 PROPERTY = settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from seatable_async import Account, Base, InvalidInputError, RetryPolicy
 from seatable_async._encoding import MAX_DEPTH
 
-from .helpers import API_TOKEN, GATEWAY, SERVER, answer_validly, mock_client
+from .helpers import API_TOKEN, GATEWAY, SERVER, answer_validly, grant, mock_client
 
 pytestmark = pytest.mark.anyio
 
 ONCE = RetryPolicy(max_attempts=1)
 PROPERTY = settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -159,6 +159,30 @@ async def test_bad_input_is_refused_before_any_request(
 def test_bad_configuration_is_refused(make: Callable[[], Any]) -> None:
     with pytest.raises(InvalidInputError):
         make()
+
+
+@pytest.mark.parametrize(
+    ("name", "segment"),
+    [("a/b", b"a%2Fb"), ("?#", b"%3F%23"), ("%2E%2E", b"%252E%252E"), ("..%2F", b"..%252F")],
+)
+async def test_a_base_name_is_escaped_into_one_segment(
+    server: respx.MockRouter, name: str, segment: bytes
+) -> None:
+    grant_route = server.get(path__startswith="/api/v2.1/workspace/").respond(200, json=grant())
+    async with Account(server_url=SERVER, token="a" * 40) as account:
+        await account.get_base(7, name)
+    path = grant_route.calls.last.request.url.raw_path
+    assert path == b"/api/v2.1/workspace/7/dtable/" + segment + b"/access-token/"
+
+
+@pytest.mark.parametrize("name", [".", "..", "x" * 8001, "%" * 2700])
+async def test_a_base_name_that_cannot_be_one_segment_is_refused(
+    server: respx.MockRouter, name: str
+) -> None:
+    async with Account(server_url=SERVER, token="a" * 40) as account:
+        with pytest.raises(InvalidInputError, match="base_name"):
+            await account.get_base(7, name)
+    assert not server.calls
 
 
 HOSTILE_NAMES = [
