@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
 import anyio
 import httpx
@@ -18,9 +18,11 @@ from ._constants import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
+    MAX_REQUEST_TARGET,
     USER_AGENT,
 )
 from ._exceptions import InvalidInputError, SeaTableError, UnexpectedResponseError
+from ._json import parse_json
 from ._retry import RetryPolicy
 from ._secrets import Secrets
 from ._transport import (
@@ -36,7 +38,18 @@ from ._transport import (
     build_transport,
     describe,
 )
-from ._validation import AnswerCheck, is_text, require_text, server_root, warn_if_plain_http
+from ._validation import (
+    AnswerCheck,
+    is_segment,
+    is_text,
+    is_token,
+    path_segment,
+    require_int,
+    require_text,
+    require_token,
+    server_root,
+    warn_if_plain_http,
+)
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
@@ -46,8 +59,17 @@ __all__ = ["Account", "Base"]
 Grant = Callable[[], Awaitable[dict[str, Any]]]
 _UNSET: Any = object()
 
-BASE_GRANT = {"access_token": is_text, "dtable_uuid": is_text}
+BASE_GRANT = {"access_token": is_token, "dtable_uuid": is_segment}
 """What a base-token grant must hold, whichever flow issued it."""
+GRANT_EXTRAS: dict[str, AnswerCheck] = {
+    "workspace_id": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "dtable_name": is_text,
+}
+"""What a grant may also tell about the base; a value of another type is ignored."""
+
+GATEWAY_PATH = "/api-gateway/api/v2/dtables/{uuid}/{suffix}"
+UUID_PLACEHOLDER = "0" * 36
+"""As long as a base UUID: a gateway URL is checked with it before the base token names the base."""
 
 DEFAULT_RETRY = RetryPolicy()
 """Five attempts, 0.5 s to 8 s full-jitter backoff, 60 s budget; writes not retried on 5xx."""
@@ -102,20 +124,25 @@ def _pool_for(
     return CancelSafePool(httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS))
 
 
+def _is_seconds(value: object) -> bool:
+    """A positive, finite number, which `float` turns into the same number."""
+    try:
+        return isinstance(value, (int, float)) and 0 < float(value) < math.inf
+    except OverflowError:
+        return False
+
+
 def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -> None:
     for name, value in (("timeout", timeout), ("connect_timeout", connect_timeout)):
-        if value is not _UNSET and (not isinstance(value, (int, float)) or value <= 0):
-            raise InvalidInputError(f"{name} must be a positive number of seconds")
+        if value is not _UNSET and not _is_seconds(value):
+            raise InvalidInputError(f"{name} must be a positive, finite number of seconds")
     if retry is not _UNSET and not isinstance(retry, RetryPolicy):
         raise InvalidInputError("retry must be a RetryPolicy")
 
 
 def _json_object(response: httpx.Response, expect: Mapping[str, AnswerCheck]) -> dict[str, Any]:
     """The answer's JSON object, once it is known to hold every expected field."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = parse_json(response.content)
     if not isinstance(body, dict):
         raise UnexpectedResponseError(
             f"{describe(response.request)} answered with a body that is not a JSON object",
@@ -210,6 +237,7 @@ class _APIClient:
         """
         if self._connection.closed:
             raise SeaTableError(f"{type(self).__name__} is closed")
+        self._check_url(url, params)
         async with self._call_scope() as call:
             options = call.options
             transport_options = CallOptions(
@@ -235,6 +263,18 @@ class _APIClient:
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
         """The logical call in progress, or a new one under this view's options and budget."""
         return logical_call(self._options, f"{type(self).__name__}.{name}")
+
+    def _check_url(self, url: str, params: Mapping[str, Any] | None) -> None:
+        """Refuses, before anything is sent, a URL longer than SeaTable's proxy accepts."""
+        try:
+            length = len(httpx.URL(self._server_url + url, params=params).raw_path)
+        except httpx.InvalidURL:  # longer than httpx itself builds
+            length = MAX_REQUEST_TARGET + 1
+        if length > MAX_REQUEST_TARGET:
+            raise InvalidInputError(
+                f"the request would need a URL longer than the {MAX_REQUEST_TARGET} bytes "
+                "SeaTable's proxy accepts; use shorter names"
+            )
 
     async def aclose(self) -> None:
         """Closes the pool this client created; safe to call more than once."""
@@ -270,7 +310,7 @@ class Base(_APIClient, RowsResource, SQLResource):
         retry: RetryPolicy = DEFAULT_RETRY,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        api = StaticToken(require_text("api_token", api_token))
+        api = StaticToken(require_token("api_token", api_token))
         self._init_base(
             server_url,
             self._grant_from_api_token,
@@ -328,8 +368,9 @@ class Base(_APIClient, RowsResource, SQLResource):
         grant = await self._grant()
         identity = self._identity
         identity.base_uuid = grant["dtable_uuid"]
-        identity.workspace_id = grant.get("workspace_id", identity.workspace_id)
-        identity.dtable_name = grant.get("dtable_name", identity.dtable_name)
+        for field, check in GRANT_EXTRAS.items():
+            if check(grant.get(field)):
+                setattr(identity, field, grant[field])
         token: str = grant["access_token"]
         return token
 
@@ -353,9 +394,13 @@ class Base(_APIClient, RowsResource, SQLResource):
             await self._base_token.token()
 
     async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
+        self._check_url(
+            GATEWAY_PATH.format(uuid=UUID_PLACEHOLDER, suffix=suffix), request.get("params")
+        )
         async with self._call_scope():
             await self._base_token.token()
-            path = f"/api-gateway/api/v2/dtables/{self.base_uuid}/{suffix}"
+            uuid = path_segment("dtable_uuid", self.base_uuid)
+            path = GATEWAY_PATH.format(uuid=uuid, suffix=suffix)
             try:
                 return await self._request(method, path, token="base", **request)
             finally:
@@ -386,7 +431,7 @@ class Account(_APIClient):
         self.username = username
         source: TokenSource
         if token is not None:
-            source = StaticToken(require_text("token", token))
+            source = StaticToken(require_token("token", token))
         else:
             self._credentials = {
                 "username": require_text("username", username),
@@ -413,7 +458,7 @@ class Account(_APIClient):
             "POST",
             "/api2/auth-token/",
             token=None,
-            expect={"token": is_text},
+            expect={"token": is_token},
             idempotent=True,
             data=self._credentials,
         )
@@ -426,16 +471,15 @@ class Account(_APIClient):
             await self._account_token.token()
 
     async def _base_grant(self, workspace_id: int, base_name: str) -> dict[str, Any]:
-        path = (
-            f"/api/v2.1/workspace/{workspace_id}/dtable/{quote(base_name, safe='')}/access-token/"
-        )
+        name = path_segment("base_name", base_name)
+        path = f"/api/v2.1/workspace/{workspace_id}/dtable/{name}/access-token/"
         return await self._request("GET", path, token="account", expect=BASE_GRANT)
 
     async def get_base(self, workspace_id: int, base_name: str) -> Base:
         """A ready `Base` for a base of this account, sharing this account's connection pool."""
-        if not isinstance(workspace_id, int) or isinstance(workspace_id, bool) or workspace_id < 1:
-            raise InvalidInputError("workspace_id must be a positive int")
-        base = Base._from_account(self, workspace_id, require_text("base_name", base_name))
+        require_int("workspace_id", workspace_id, 1)
+        path_segment("base_name", base_name)
+        base = Base._from_account(self, workspace_id, base_name)
         await base.auth()
         return base
 

@@ -20,3 +20,7 @@ TOKEN_REFRESH_MARGIN = 300.0
 
 MAX_LIST_ROWS = 1000
 """Rows per `GET rows/` page, the server's own maximum."""
+
+MAX_REQUEST_TARGET = 8000
+"""Bytes of path and query a request may need: nginx, in front of SeaTable, refuses request
+lines longer than its 8 KiB header buffer (`large_client_header_buffers`) by default."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from enum import Enum
 from typing import Any
 
 import httpx
 
+from ._json import parse_json
 from ._secrets import Secrets
 
 __all__ = [
@@ -222,16 +222,9 @@ def _first_text(value: Any) -> str | None:
     return None
 
 
-def _parse_json(content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
 def message_from_body(content: bytes, content_type: str = "") -> tuple[str | None, str | None]:
     """The (message, error_type) in any SeaTable error body shape; None where it has none."""
-    body = _parse_json(content) if content else None
+    body = parse_json(content) if content else None
     if isinstance(body, dict):
         error_type = body.get("error_type") if isinstance(body.get("error_type"), str) else None
         message = next((t for key in _MESSAGE_KEYS if (t := _first_text(body.get(key)))), None)

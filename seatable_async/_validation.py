@@ -4,21 +4,55 @@ sent) and of what comes back (the fields of a server answer a call reads)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeGuard
+from urllib.parse import quote
 
 import httpx
 
+from ._constants import MAX_REQUEST_TARGET
 from ._exceptions import InvalidInputError, SeaTableSecurityWarning
 
 AnswerCheck = Callable[[Any], bool]
 """What one field of a server answer must be for the caller to use it."""
 
+MAX_INDEX = 2**53 - 1
+"""The largest count or offset sent: the largest integer a JavaScript server reads exactly."""
+_TOKEN = re.compile(r"[!-~]+")
+"""What a token must be to travel in an `Authorization` header: visible ASCII, no spaces."""
+_DOT_SEGMENTS = frozenset({".", ".."})
+"""Path segments that URL normalisation (httpx's, the server's) removes with their parent."""
+
+
+def is_unicode(text: str) -> bool:
+    """Whether the text can be sent: UTF-8 has no encoding for a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 def is_text(value: object) -> TypeGuard[str]:
-    """A string with something in it besides white space."""
-    return isinstance(value, str) and bool(value.strip())
+    """A string with something in it besides white space, and nothing UTF-8 cannot encode."""
+    return isinstance(value, str) and bool(value.strip()) and is_unicode(value)
+
+
+def is_token(value: object) -> TypeGuard[str]:
+    """A string that can be sent as a bearer token."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def is_segment(value: object) -> TypeGuard[str]:
+    """Text that escaped stays one path segment of a URL short enough to send."""
+    return is_text(value) and _segment_problem(value) is None
+
+
+def is_rows(value: object) -> TypeGuard[list[dict[str, Any]]]:
+    """A list of row objects."""
+    return isinstance(value, list) and all(isinstance(row, dict) for row in value)
 
 
 def is_list(value: object) -> bool:
@@ -31,41 +65,75 @@ def is_object(value: object) -> bool:
 
 def require_text(name: str, value: object) -> str:
     """A non-empty string, or a clear error naming the argument."""
+    if isinstance(value, str) and not is_unicode(value):
+        raise InvalidInputError(f"{name} holds a lone surrogate, which UTF-8 cannot encode")
     if not is_text(value):
         raise InvalidInputError(f"{name} must be a non-empty string, got {type(value).__name__}")
     return value
+
+
+def require_token(name: str, value: object) -> str:
+    """A token that can travel in a header; the message never shows it."""
+    text = require_text(name, value)
+    if not is_token(text):
+        raise InvalidInputError(f"{name} must be visible ASCII characters without spaces")
+    return text
+
+
+def _segment_problem(text: str) -> str | None:
+    if text in _DOT_SEGMENTS:
+        return f"must not be {text!r}, which URLs treat as a relative path"
+    if len(quote(text, safe="")) > MAX_REQUEST_TARGET:
+        return f"is longer than a URL may be ({MAX_REQUEST_TARGET} bytes once escaped)"
+    return None
+
+
+def path_segment(name: str, value: object) -> str:
+    """`value` percent-escaped so that it stays one path segment, whatever characters it has."""
+    text = require_text(name, value)
+    problem = _segment_problem(text)
+    if problem is not None:
+        raise InvalidInputError(f"{name} {problem}")
+    return quote(text, safe="")
+
+
+def require_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{name} must be True or False, got {type(value).__name__}")
+    return value
+
+
+def optional_flag(name: str, value: object) -> bool | None:
+    return None if value is None else require_flag(name, value)
 
 
 def optional_text(name: str, value: object) -> str | None:
     return None if value is None else require_text(name, value)
 
 
-def check_range(name: str, value: object, low: int, high: int | None = None) -> int | None:
-    """None, or an int within [low, high]; bools are rejected although they are ints."""
-    if value is None:
-        return None
+def require_int(name: str, value: object, low: int, high: int = MAX_INDEX) -> int:
+    """An int within [low, high]; bools are rejected although they are ints."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInputError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise InvalidInputError(f"{name} must be {bounds}, got {value}")
+    if not low <= value <= high:
+        raise InvalidInputError(f"{name} must be between {low} and {high}")
     return value
 
 
-def require_row(name: str, value: object) -> dict[str, Any]:
-    """A row: a mapping from column names (strings) to cell values."""
-    if not isinstance(value, Mapping):
-        raise InvalidInputError(f"{name} must be a mapping of column name to value")
-    if not all(isinstance(key, str) and key for key in value):
-        raise InvalidInputError(f"{name} keys must be non-empty column names")
-    return dict(value)
+def check_range(name: str, value: object, low: int, high: int = MAX_INDEX) -> int | None:
+    """None, or an int within [low, high]."""
+    return None if value is None else require_int(name, value, low, high)
 
 
 def server_root(url: object) -> str:
     """An absolute http(s) server URL without a trailing slash."""
     text = require_text("server_url", url)
-    parsed = httpx.URL(text.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    try:
+        parsed = httpx.URL(text.strip())
+        port_ok = parsed.port is None or 0 < parsed.port < 2**16
+    except httpx.InvalidURL:
+        parsed, port_ok = httpx.URL(), False
+    if parsed.scheme not in ("http", "https") or not parsed.host or not port_ok:
         raise InvalidInputError("server_url must be an absolute http:// or https:// URL")
     return str(parsed).rstrip("/")
 

@@ -7,6 +7,9 @@ import json
 import time
 from typing import Any
 
+import httpx
+import respx
+
 from seatable_async import RetryPolicy
 
 SERVER = "https://seatable.test"
@@ -32,6 +35,24 @@ METADATA = {
     }
 }
 """The metadata of a base with one table, as `GET metadata/` answers it."""
+
+
+def answer_validly(router: respx.MockRouter) -> None:
+    """Valid answers for every call the clients make, in routes a test may change by name."""
+    router.get(TOKEN_PATH, name="token").respond(200, json=grant())
+    router.get(f"{GATEWAY}/metadata/", name="metadata").respond(200, json=METADATA)
+    router.get(f"{GATEWAY}/rows/", name="list").respond(200, json={"rows": []})
+    router.post(f"{GATEWAY}/rows/", name="append").respond(
+        200, json={"first_row": {"_id": "r", "0000": "Max"}}
+    )
+    router.post(f"{GATEWAY}/sql/", name="sql").respond(200, json={"success": True, "results": []})
+    router.get(path__startswith="/api/v2.1/workspace/", name="grant").respond(200, json=grant())
+    router.post("/api2/auth-token/", name="login").respond(200, json={"token": "a" * 40})
+
+
+def mock_client(router: respx.MockRouter) -> httpx.AsyncClient:
+    """A client answered by the router: cheaper to make than a pool, so fit for many examples."""
+    return httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
 
 
 def make_jwt(exp: float | None = None, **claims: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import json
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
@@ -13,6 +13,7 @@ import httpx
 
 from .._constants import TOKEN_REFRESH_MARGIN
 from .._exceptions import APIStatusError, AuthenticationError, PermissionDeniedError
+from .._json import parse_json
 from .._secrets import Secrets
 from ._options import TokenKind, call_options
 
@@ -51,11 +52,13 @@ def jwt_expiry(token: str) -> float | None:
         return None
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload))
+        claims = parse_json(base64.urlsafe_b64decode(payload))
     except ValueError:
         return None
     exp = claims.get("exp") if isinstance(claims, dict) else None
-    return float(exp) if isinstance(exp, (int, float)) else None
+    if isinstance(exp, (int, float)) and abs(exp) <= sys.float_info.max:
+        return float(exp)
+    return None
 
 
 class RenewingToken:

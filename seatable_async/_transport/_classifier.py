@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import ssl
 
 import anyio
@@ -15,6 +15,7 @@ from .._exceptions import (
     TLSVerificationError,
     error_for_response,
 )
+from .._json import parse_json
 from .._retry import server_hint
 from .._secrets import Secrets
 from ._options import call_options, describe
@@ -43,11 +44,29 @@ def _reports_failure(response: httpx.Response) -> bool:
     """True for a 2xx JSON body whose top level says `"success": false`."""
     if FAILED_SUCCESS.search(response.content) is None:
         return False
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return False
+    body = parse_json(response.content)
     return isinstance(body, dict) and body.get("success") is False
+
+
+async def _read(response: httpx.Response) -> httpx.Response:
+    """The response with its whole body read and decoded; its stream is closed either way.
+
+    The raw bytes are decoded once read, so a body that does not match its `Content-Encoding`
+    leaves no half-read stream behind (trio warns about those). A mock's answer comes read.
+    """
+    try:
+        if response.is_stream_consumed:
+            return response
+        async with contextlib.aclosing(response.aiter_raw()) as chunks:  # type: ignore[type-var]
+            raw = b"".join([chunk async for chunk in chunks])
+    finally:
+        await response.aclose()
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=raw,
+        extensions=response.extensions,
+    )
 
 
 class StatusClassifierTransport(httpx.AsyncBaseTransport):
@@ -64,18 +83,16 @@ class StatusClassifierTransport(httpx.AsyncBaseTransport):
         options = call_options(request)
         try:
             with anyio.fail_after(options.timeout):
-                response = await self._inner.handle_async_request(request)
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
+                response = await _read(await self._inner.handle_async_request(request))
         except TimeoutError as error:
             raise APITimeoutError(
                 f"{describe(request)} took longer than {options.timeout:g} s",
                 request=request,
                 sent=True,
             ) from error
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:
+            # Transport errors, and the two that are not: a body that does not match its
+            # Content-Encoding (DecodingError), and a user's client following redirects.
             if (certificate := _certificate_failure(error)) is not None:
                 reason = certificate.verify_message or certificate.reason or str(certificate)
                 raise TLSVerificationError(

@@ -64,8 +64,21 @@ class BaseInfoResource(GatewayResource):
 
 
 def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | None:
-    """Column key → name for a table of this metadata; None when it has no such table."""
-    for table in metadata.get("tables", []):
+    """Column key → name for a table of this metadata; None when it has no such table.
+
+    Parts of an unexpected shape name nothing: this runs around writes, which it must not fail.
+    """
+    for table in _objects(metadata.get("tables")):
         if table_name in (table.get("name"), table.get("_id")):
-            return {column["key"]: column["name"] for column in table.get("columns", [])}
+            columns = _objects(table.get("columns"))
+            return {
+                column["key"]: column["name"]
+                for column in columns
+                if isinstance(column.get("key"), str) and isinstance(column.get("name"), str)
+            }
     return None
+
+
+def _objects(value: object) -> list[dict[str, Any]]:
+    """The JSON objects in a list; nothing when it is not a list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

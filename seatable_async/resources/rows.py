@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._constants import MAX_LIST_ROWS
+from .._encoding import row_values
 from .._exceptions import SeaTableError
 from .._validation import (
     check_range,
-    is_list,
     is_object,
+    is_rows,
+    optional_flag,
     optional_text,
-    require_row,
     require_text,
     without_none,
 )
@@ -43,7 +44,7 @@ class RowsResource(BaseInfoResource):
             limit=check_range("limit", limit, 1, MAX_LIST_ROWS),
             convert_keys=True,
         )
-        answer = await self._gateway("GET", "rows/", params=params, expect={"rows": is_list})
+        answer = await self._gateway("GET", "rows/", params=params, expect={"rows": is_rows})
         rows: list[Row] = answer["rows"]
         return rows
 
@@ -59,8 +60,8 @@ class RowsResource(BaseInfoResource):
         """
         body = without_none(
             table_name=require_text("table_name", table_name),
-            rows=[require_row("row_data", row_data)],
-            apply_default=apply_default,
+            rows=[row_values("row_data", row_data)],
+            apply_default=optional_flag("apply_default", apply_default),
         )
         written = [name for name in body["rows"][0] if not name.startswith("_")]
         async with self._call_scope("append_row()"):
@@ -81,5 +82,6 @@ class RowsResource(BaseInfoResource):
         if not fresh and not all(key.startswith("_") or key in names for key in row):
             self._schema.invalidate()
             with contextlib.suppress(SeaTableError):
-                names, _ = await self._column_names(table_name)
+                refreshed, _ = await self._column_names(table_name)
+                names = {**names, **refreshed}
         return {names.get(key, key): value for key, value in row.items()}

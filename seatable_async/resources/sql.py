@@ -6,13 +6,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .._encoding import json_value
 from .._exceptions import InvalidInputError
-from .._validation import AnswerCheck, is_list, require_text
+from .._validation import AnswerCheck, is_rows, require_flag, require_text
 from ._resource import GatewayResource, Row
 
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|#[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)
-_PARAMETER_TYPES = (str, int, float, bool, type(None))
-_ANSWER: dict[bool, dict[str, AnswerCheck]] = {True: {"results": is_list}, False: {}}
+_ANSWER: dict[bool, dict[str, AnswerCheck]] = {True: {"results": is_rows}, False: {}}
 """What a SELECT answer must hold; a write's answer is taken as it comes, never failing after it."""
 
 
@@ -32,16 +32,26 @@ class SQLResource(GatewayResource):
 
         SeaTable returns 100 rows unless the statement has a LIMIT, and 10000 at the most.
         """
-        body: dict[str, Any] = {"sql": require_text("sql", sql), "convert_keys": convert}
+        body: dict[str, Any] = {
+            "sql": require_text("sql", sql),
+            "convert_keys": require_flag("convert", convert),
+        }
         if parameters is not None:
-            if isinstance(parameters, (str, bytes)) or not isinstance(parameters, Sequence):
-                raise InvalidInputError("parameters must be a list of values")
-            if not all(isinstance(value, _PARAMETER_TYPES) for value in parameters):
-                raise InvalidInputError("parameters must be strings, numbers, booleans or None")
-            body["parameters"] = list(parameters)
+            body["parameters"] = sql_parameters(parameters)
         read_only = is_read_only(sql)
         answer = await self._gateway(
             "POST", "sql/", json=body, idempotent=read_only, expect=_ANSWER[read_only]
         )
-        results: list[Row] = answer.get("results") or []
-        return results
+        results = answer.get("results")
+        return results if is_rows(results) else []
+
+
+def sql_parameters(parameters: object) -> list[Any]:
+    """The values that replace the `?`s, each encoded like a cell value but never a list."""
+    if isinstance(parameters, (str, bytes, bytearray)) or not isinstance(parameters, Sequence):
+        raise InvalidInputError("parameters must be a list of values")
+    values = [json_value(f"parameters[{i}]", value) for i, value in enumerate(parameters)]
+    for i, value in enumerate(values):
+        if isinstance(value, (list, dict)):
+            raise InvalidInputError(f"parameters[{i}] must be a single value, not a collection")
+    return values
