@@ -1,49 +1,47 @@
-"""The clients users hold: `Base` (one base, base token) and `Account` (account token)."""
+"""The clients users hold: `Base` (one base, base token) and `Account` (account token).
+
+A client is a session (pool, transport stack, tokens: `_session.py`) plus options; a
+`with_options` view shares the session and every other piece of state, and differs only in
+its options.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Awaitable, Callable, Mapping
+import re
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
 
-import anyio
 import httpx
+from typing_extensions import Self
 
 from ._call import ClientOptions, LogicalCall, logical_call
 from ._constants import (
     BASE_TOKEN_LIFETIME,
     DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
     MAX_REQUEST_TARGET,
-    USER_AGENT,
 )
-from ._exceptions import InvalidInputError, SeaTableError, UnexpectedResponseError
-from ._json import parse_json
+from ._exceptions import InvalidInputError, SeaTableError
+from ._operations import AnswerT, Operation, decoded, json_answer
 from ._retry import RetryPolicy
 from ._secrets import Secrets
+from ._session import BaseState, Session, pool_for
 from ._transport import (
     EXTENSION_KEY,
     IDEMPOTENT_METHODS,
-    BorrowedTransport,
     CallOptions,
-    CancelSafePool,
     RenewingToken,
     StaticToken,
     TokenKind,
     TokenSource,
-    build_transport,
-    describe,
 )
+from ._types import NOT_GIVEN, NotGiven
 from ._validation import (
     AnswerCheck,
-    is_segment,
     is_text,
-    is_token,
-    path_segment,
     require_int,
     require_text,
     require_token,
@@ -53,75 +51,35 @@ from ._validation import (
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
+from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
 
-Grant = Callable[[], Awaitable[dict[str, Any]]]
-_UNSET: Any = object()
+GATEWAY_ROOT = "/api-gateway/api/v2/dtables/{base_uuid}/"
+_GATEWAY_PREFIX = re.compile(r"^/api-gateway/api/v2/dtables/[^/]+/")
+UUID_PLACEHOLDER = "0" * 36
+"""As long as a base UUID: a gateway URL is checked with it before the base token names the base."""
 
-BASE_GRANT = {"access_token": is_token, "dtable_uuid": is_segment}
-"""What a base-token grant must hold, whichever flow issued it."""
+BASE_TOKEN_WITH_API_TOKEN: Operation[BaseGrant] = Operation(
+    "auth", "getBaseTokenWithApiToken", "GET", "/api/v2.1/dtable/app-access-token/", "api",
+    BaseGrant,
+)  # fmt: skip
+BASE_TOKEN_WITH_ACCOUNT_TOKEN: Operation[BaseGrant] = Operation(
+    "get_base", "getBaseTokenWithAccountToken", "GET",
+    "/api/v2.1/workspace/{workspace_id}/dtable/{base_name}/access-token/", "account", BaseGrant,
+)  # fmt: skip
+ACCOUNT_LOGIN: Operation[AccountToken] = Operation(
+    "auth", "getAccountTokenfromUsername", "POST", "/api2/auth-token/", None, AccountToken,
+    idempotent=True,
+)  # fmt: skip
 GRANT_EXTRAS: dict[str, AnswerCheck] = {
     "workspace_id": lambda value: isinstance(value, int) and not isinstance(value, bool),
     "dtable_name": is_text,
 }
 """What a grant may also tell about the base; a value of another type is ignored."""
 
-GATEWAY_PATH = "/api-gateway/api/v2/dtables/{uuid}/{suffix}"
-UUID_PLACEHOLDER = "0" * 36
-"""As long as a base UUID: a gateway URL is checked with it before the base token names the base."""
-
 DEFAULT_RETRY = RetryPolicy()
 """Five attempts, 0.5 s to 8 s full-jitter backoff, 60 s budget; writes not retried on 5xx."""
-
-
-def _merged(
-    options: ClientOptions, timeout: float, connect_timeout: float, retry: RetryPolicy
-) -> ClientOptions:
-    """The options with whichever settings were given replaced."""
-    return ClientOptions(
-        timeout=options.timeout if timeout is _UNSET else float(timeout),
-        connect_timeout=(
-            options.connect_timeout if connect_timeout is _UNSET else float(connect_timeout)
-        ),
-        retry=options.retry if retry is _UNSET else retry,
-    )
-
-
-class _Connection:
-    """The pool and the transport stack, shared by a client and all its `with_options` views."""
-
-    def __init__(
-        self,
-        server_url: str,
-        pool: httpx.AsyncBaseTransport,
-        tokens: Mapping[TokenKind, TokenSource],
-        secrets: Secrets,
-    ) -> None:
-        self.pool = pool
-        self.secrets = secrets
-        self.http = httpx.AsyncClient(
-            base_url=server_url,
-            transport=build_transport(pool, tokens, secrets),
-            headers={"User-Agent": USER_AGENT},
-        )
-        self.closed = False
-
-    async def aclose(self) -> None:
-        if not self.closed:
-            self.closed = True
-            with anyio.CancelScope(shield=True):
-                await self.http.aclose()
-
-
-def _pool_for(
-    http_client: httpx.AsyncClient | None, shared_pool: httpx.AsyncBaseTransport | None
-) -> httpx.AsyncBaseTransport:
-    if http_client is not None:
-        return CancelSafePool.for_client(http_client)
-    if shared_pool is not None:
-        return BorrowedTransport(shared_pool)
-    return CancelSafePool(httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS))
 
 
 def _is_seconds(value: object) -> bool:
@@ -132,112 +90,108 @@ def _is_seconds(value: object) -> bool:
         return False
 
 
-def _check_options(timeout: float, connect_timeout: float, retry: RetryPolicy) -> None:
+def _options(
+    base: ClientOptions | None,
+    timeout: float | NotGiven,
+    connect_timeout: float | NotGiven,
+    retry: RetryPolicy | NotGiven,
+) -> ClientOptions:
+    """Checked options: `base` with whichever settings were given replaced."""
+    given: dict[str, Any] = {}
     for name, value in (("timeout", timeout), ("connect_timeout", connect_timeout)):
-        if value is not _UNSET and not _is_seconds(value):
+        if value is NOT_GIVEN:
+            continue
+        if not _is_seconds(value):
             raise InvalidInputError(f"{name} must be a positive, finite number of seconds")
-    if retry is not _UNSET and not isinstance(retry, RetryPolicy):
-        raise InvalidInputError("retry must be a RetryPolicy")
+        given[name] = float(value)
+    if retry is not NOT_GIVEN:
+        if not isinstance(retry, RetryPolicy):
+            raise InvalidInputError("retry must be a RetryPolicy")
+        given["retry"] = retry
+    if base is None:
+        return ClientOptions(**given)
+    return ClientOptions(**{**base.__dict__, **given})
 
 
-def _json_object(response: httpx.Response, expect: Mapping[str, AnswerCheck]) -> dict[str, Any]:
-    """The answer's JSON object, once it is known to hold every expected field."""
-    body = parse_json(response.content)
-    if not isinstance(body, dict):
-        raise UnexpectedResponseError(
-            f"{describe(response.request)} answered with a body that is not a JSON object",
-            response=response,
+def _check_url(url: httpx.URL | str, params: Mapping[str, Any] | None = None) -> None:
+    """Refuses, before anything is sent, a URL longer than SeaTable's proxy accepts."""
+    try:
+        length = len(httpx.URL(url, params=params).raw_path)
+    except httpx.InvalidURL:  # longer than httpx itself builds
+        length = MAX_REQUEST_TARGET + 1
+    if length > MAX_REQUEST_TARGET:
+        raise InvalidInputError(
+            f"the request would need a URL longer than the {MAX_REQUEST_TARGET} bytes "
+            "SeaTable's proxy accepts; use shorter names"
         )
-    wrong = [key for key, check in expect.items() if not check(body.get(key))]
-    if wrong:
-        raise UnexpectedResponseError(
-            f"{describe(response.request)} answered without a valid {', '.join(wrong)}",
-            response=response,
-        )
-    return body
 
 
-@dataclasses.dataclass
-class _BaseIdentity:
-    """Which base a token grant named; shared by a `Base` and its `with_options` views."""
+class _Client:
+    """Options, lifecycle and the one way every call is sent, shared by `Base` and `Account`."""
 
-    base_uuid: str | None = None
-    workspace_id: int | None = None
-    dtable_name: str | None = None
-
-
-class _APIClient:
-    """Request plumbing shared by `Base` and `Account`: options, lifecycle, JSON calls."""
-
-    _server_url: str
+    _session: Session
     _options: ClientOptions
-    _connection: _Connection
-    _owner: bool
+    _owns_session: bool
 
-    def _setup(
+    def _open(
         self,
         server_url: str,
         tokens: Mapping[TokenKind, TokenSource],
+        options: ClientOptions,
         *,
-        timeout: float,
-        connect_timeout: float,
-        retry: RetryPolicy,
-        http_client: httpx.AsyncClient | None,
-        shared_pool: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        shared: Session | None = None,
         secrets: Secrets | None = None,
     ) -> None:
-        _check_options(timeout, connect_timeout, retry)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidInputError("http_client must be an httpx.AsyncClient")
-        self._server_url = server_root(server_url)
-        self._options = ClientOptions(float(timeout), float(connect_timeout), retry)
-        pool = _pool_for(http_client, shared_pool)
-        self._connection = _Connection(self._server_url, pool, tokens, secrets or Secrets())
-        self._owner = True
+        pool = pool_for(http_client, shared.pool if shared is not None else None)
+        secrets = shared.secrets if shared is not None else secrets or Secrets()
+        self._session = Session(server_root(server_url), pool, tokens, secrets)
+        self._options = options
+        self._owns_session = True
 
     @property
     def server_url(self) -> str:
-        return self._server_url
+        return self._session.server_url
 
     def with_options(
         self,
         *,
-        timeout: float = _UNSET,
-        connect_timeout: float = _UNSET,
-        retry: RetryPolicy = _UNSET,
-    ) -> Any:
-        """A view of this client with other defaults, sharing its pool and tokens.
+        timeout: float | NotGiven = NOT_GIVEN,
+        connect_timeout: float | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A view of this client with other defaults, sharing its pool, tokens and caches.
 
         Closing a view does nothing; close the client it came from.
         """
-        _check_options(timeout, connect_timeout, retry)
         view = object.__new__(type(self))
         view.__dict__.update(self.__dict__)
-        view._options = _merged(self._options, timeout, connect_timeout, retry)
-        view._owner = False
+        view._options = _options(self._options, timeout, connect_timeout, retry)
+        view._owns_session = False
         return view
 
-    async def _request(
+    async def _send(
         self,
         method: str,
-        url: str,
+        path: str,
         *,
         token: TokenKind | None,
-        expect: Mapping[str, AnswerCheck] | None = None,
         idempotent: bool | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """One request through the stack; returns the JSON object it answered.
+        files: Any = None,
+    ) -> httpx.Response:
+        """One request through the stack, within the logical call in progress or a new one.
 
-        It joins the logical call in progress (so a token exchange obeys the options and the
-        deadline of the call that needed it) or starts one. `expect` names the fields the
-        caller reads and what each must be, checked before it does.
+        A token exchange the request triggers joins its call, so it obeys that call's options
+        and deadline.
         """
-        if self._connection.closed:
+        if self._session.closed:
             raise SeaTableError(f"{type(self).__name__} is closed")
-        self._check_url(url, params)
+        _check_url(self._session.server_url + path, params)
         async with self._call_scope() as call:
             options = call.options
             transport_options = CallOptions(
@@ -247,41 +201,95 @@ class _APIClient:
                 token=token,
                 deadline=call.expires,
             )
-            request = self._connection.http.build_request(
+            request = self._session.http.build_request(
                 method,
-                url,
+                path,
                 params=params,
                 json=json,
                 data=data,
+                files=files,
                 timeout=options.timeouts(),
                 extensions={EXTENSION_KEY: transport_options},
             )
             call.request = call.request or request
-            response = await self._connection.http.send(request)
-        return _json_object(response, expect or {})
+            return await self._session.http.send(request)
+
+    async def _call(
+        self,
+        operation: Operation[AnswerT],
+        *,
+        segments: Mapping[str, object] | None = None,
+        idempotent: bool | None = None,
+        expect: Mapping[str, AnswerCheck] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> AnswerT:
+        """Sends one declared operation and returns its checked answer."""
+        async with self._call_scope():
+            path = await self._resolve(operation, segments or {}, params)
+            try:
+                response = await self._send(
+                    operation.method,
+                    path,
+                    token=operation.token,
+                    idempotent=operation.safe_to_repeat if idempotent is None else idempotent,
+                    params=params,
+                    json=json,
+                    data=data,
+                )
+            finally:
+                self._after(operation.method, path)
+        return decoded(operation, response, expect)
+
+    def _after(self, method: str, path: str) -> None:
+        """Runs once a request has ended, whatever its outcome (a base drops stale caches)."""
+
+    async def _resolve(
+        self, operation: Operation[Any], segments: Mapping[str, object], params: Any
+    ) -> str:
+        """The operation's path with its placeholders filled."""
+        return operation.url(segments)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+    ) -> Any:
+        """Any endpoint this client does not wrap, through the same stack (token, retries by
+        idempotency, typed errors, masking); returns the decoded JSON, or the text."""
+        method = require_text("method", method).upper()
+        path = require_text("path", path)
+        async with self._call_scope():
+            token, full_path = await self._route(path)
+            try:
+                response = await self._send(
+                    method, full_path, token=token, params=params, json=json, data=data,
+                    files=files,
+                )  # fmt: skip
+            finally:
+                self._after(method, full_path)
+        return json_answer(response)
+
+    async def _route(self, path: str) -> tuple[TokenKind | None, str]:
+        """Which token a path of the escape hatch needs, and the path to send."""
+        raise NotImplementedError
 
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
         """The logical call in progress, or a new one under this view's options and budget."""
         return logical_call(self._options, f"{type(self).__name__}.{name}")
 
-    def _check_url(self, url: str, params: Mapping[str, Any] | None) -> None:
-        """Refuses, before anything is sent, a URL longer than SeaTable's proxy accepts."""
-        try:
-            length = len(httpx.URL(self._server_url + url, params=params).raw_path)
-        except httpx.InvalidURL:  # longer than httpx itself builds
-            length = MAX_REQUEST_TARGET + 1
-        if length > MAX_REQUEST_TARGET:
-            raise InvalidInputError(
-                f"the request would need a URL longer than the {MAX_REQUEST_TARGET} bytes "
-                "SeaTable's proxy accepts; use shorter names"
-            )
-
     async def aclose(self) -> None:
         """Closes the pool this client created; safe to call more than once."""
-        if self._owner:
-            await self._connection.aclose()
+        if self._owns_session:
+            await self._session.aclose()
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -293,12 +301,14 @@ class _APIClient:
         await self.aclose()
 
 
-class Base(_APIClient, RowsResource, SQLResource):
+class Base(_Client, RowsResource, SQLResource):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
     before it expires and once more whenever the server rejects it.
     """
+
+    _base: BaseState
 
     def __init__(
         self,
@@ -311,177 +321,174 @@ class Base(_APIClient, RowsResource, SQLResource):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         api = StaticToken(require_token("api_token", api_token))
-        self._init_base(
-            server_url,
-            self._grant_from_api_token,
-            {"api": api},
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retry=retry,
+        options = _options(None, timeout, connect_timeout, retry)
+        self._base = BaseState(
+            RenewingToken(self._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME)
+        )
+        self._grant_source: tuple[Account, int, str] | None = None
+        self._open(
+            server_url, {"api": api, "base": self._base.base_token}, options,
             http_client=http_client,
-        )
-        warn_if_plain_http(self._server_url, stacklevel=2)
-
-    def _init_base(
-        self,
-        server_url: str,
-        grant: Grant,
-        tokens: Mapping[TokenKind, TokenSource],
-        **options: Any,
-    ) -> None:
-        self._identity = _BaseIdentity()
-        self._grant = grant
-        self._base_token = RenewingToken(
-            self._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME
-        )
-        self._schema = SchemaCache()
-        self._setup(server_url, {**tokens, "base": self._base_token}, **options)
+        )  # fmt: skip
+        warn_if_plain_http(self.server_url, stacklevel=2)
 
     @classmethod
     def _from_account(cls, account: Account, workspace_id: int, base_name: str) -> Base:
         base = cls.__new__(cls)
-
-        async def grant() -> dict[str, Any]:
-            return await account._base_grant(workspace_id, base_name)
-
-        base._init_base(
-            account.server_url,
-            grant,
-            {},
-            timeout=account._options.timeout,
-            connect_timeout=account._options.connect_timeout,
-            retry=account._options.retry,
-            http_client=None,
-            shared_pool=account._connection.pool,
-            secrets=account._connection.secrets,
+        base._base = BaseState(
+            RenewingToken(base._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME)
         )
-        base._identity.workspace_id = workspace_id
-        base._identity.dtable_name = base_name
+        base._base.identity.workspace_id = workspace_id
+        base._base.identity.dtable_name = base_name
+        base._grant_source = (account, workspace_id, base_name)
+        base._open(
+            account.server_url, {"base": base._base.base_token}, account._options,
+            shared=account._session,
+        )  # fmt: skip
         return base
 
-    async def _grant_from_api_token(self) -> dict[str, Any]:
-        return await self._request(
-            "GET", "/api/v2.1/dtable/app-access-token/", token="api", expect=BASE_GRANT
-        )
+    @property
+    def _schema(self) -> SchemaCache:
+        return self._base.schema
 
     async def _fetch_base_token(self) -> str:
-        grant = await self._grant()
-        identity = self._identity
+        identity = self._base.identity
+        if self._grant_source is None:
+            grant = await self._call(BASE_TOKEN_WITH_API_TOKEN)
+        else:
+            account, workspace_id, base_name = self._grant_source
+            segments = {"workspace_id": workspace_id, "base_name": base_name}
+            grant = await account._call(BASE_TOKEN_WITH_ACCOUNT_TOKEN, segments=segments)
         identity.base_uuid = grant["dtable_uuid"]
         for field, check in GRANT_EXTRAS.items():
             if check(grant.get(field)):
-                setattr(identity, field, grant[field])
-        token: str = grant["access_token"]
-        return token
+                setattr(identity, field, grant[field])  # type: ignore[literal-required]
+        return grant["access_token"]
 
     @property
     def base_uuid(self) -> str | None:
         """The base's UUID, known once a base token has been fetched."""
-        return self._identity.base_uuid
+        return self._base.identity.base_uuid
 
     @property
     def workspace_id(self) -> int | None:
-        return self._identity.workspace_id
+        return self._base.identity.workspace_id
 
     @property
     def dtable_name(self) -> str | None:
         """The base's name."""
-        return self._identity.dtable_name
+        return self._base.identity.dtable_name
 
     async def auth(self) -> None:
         """Gets a base token now rather than on the first call (the official SDK's `auth()`)."""
         async with self._call_scope("auth()"):
-            await self._base_token.token()
+            await self._base.base_token.token()
 
-    async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
-        self._check_url(
-            GATEWAY_PATH.format(uuid=UUID_PLACEHOLDER, suffix=suffix), request.get("params")
-        )
-        async with self._call_scope():
-            await self._base_token.token()
-            uuid = path_segment("dtable_uuid", self.base_uuid)
-            path = GATEWAY_PATH.format(uuid=uuid, suffix=suffix)
-            try:
-                return await self._request(method, path, token="base", **request)
-            finally:
-                if changes_schema(method, suffix):
-                    self._schema.invalidate()
+    async def _resolve(
+        self, operation: Operation[Any], segments: Mapping[str, object], params: Any
+    ) -> str:
+        """Gateway paths name the base, known once its token has been fetched.
+
+        The URL's length is checked with a stand-in UUID first, so an over-long argument is
+        refused before even the token exchange is sent.
+        """
+        if "base_uuid" not in operation.placeholders:
+            return operation.url(segments)
+        stand_in = operation.url({**segments, "base_uuid": UUID_PLACEHOLDER})
+        _check_url(self.server_url + stand_in, params)
+        await self._base.base_token.token()
+        return operation.url({**segments, "base_uuid": self.base_uuid})
+
+    def _after(self, method: str, path: str) -> None:
+        """A call that may have changed the schema drops the cached metadata."""
+        suffix = _GATEWAY_PREFIX.sub("", path, count=1)
+        if suffix != path and changes_schema(method, suffix):
+            self._base.schema.invalidate()
+
+    async def _route(self, path: str) -> tuple[TokenKind | None, str]:
+        """A path without a leading slash is relative to this base's gateway root and takes the
+        base token, as `/api-gateway/...` does; other absolute paths take the API token."""
+        if path.startswith("/") and not _GATEWAY_PREFIX.match(path):
+            if self._grant_source is not None:
+                raise InvalidInputError(
+                    "a Base opened by an Account has no API token: send this through the Account"
+                )
+            return "api", path
+        await self._base.base_token.token()
+        if path.startswith("/"):
+            return "base", path
+        return "base", GATEWAY_ROOT.format(base_uuid=self.base_uuid) + path
 
     def __repr__(self) -> str:
-        return f"Base(server_url={self._server_url!r}, base_uuid={self.base_uuid!r})"
+        return f"Base(server_url={self.server_url!r}, base_uuid={self.base_uuid!r})"
 
 
-class Account(_APIClient):
-    """A SeaTable account: username and password, or an account token."""
+class Account(_Client):
+    """A SeaTable account: login name and password (as the official SDK), or an account token."""
 
     def __init__(
         self,
-        *,
-        server_url: str,
-        username: str | None = None,
+        login_name: str | None = None,
         password: str | None = None,
+        server_url: str | None = None,
+        *,
+        username: str | None = None,
         token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        if (token is None) == (username is None and password is None):
-            raise InvalidInputError("give either username and password, or token")
-        self.username = username
+        if login_name is not None and username is not None:
+            raise InvalidInputError("give login_name or username, not both")
+        login = login_name if login_name is not None else username
+        if (token is None) == (login is None and password is None):
+            raise InvalidInputError("give either a login name and password, or token")
+        options = _options(None, timeout, connect_timeout, retry)
+        self.username = login
+        self._credentials: dict[str, str] = {}
         source: TokenSource
+        secrets = Secrets()
         if token is not None:
             source = StaticToken(require_token("token", token))
         else:
             self._credentials = {
-                "username": require_text("username", username),
+                "username": require_text("login_name", login),
                 "password": require_text("password", password),
             }
+            secrets.add(self._credentials["password"])
             source = RenewingToken(self._login, default_lifetime=None)
         self._account_token = source
-        secrets = Secrets()
-        if password is not None:
-            secrets.add(password)
-        self._setup(
-            server_url,
-            {"account": source},
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retry=retry,
-            http_client=http_client,
-            secrets=secrets,
-        )
-        warn_if_plain_http(self._server_url, stacklevel=2)
+        self._open(
+            require_text("server_url", server_url), {"account": source}, options,
+            http_client=http_client, secrets=secrets,
+        )  # fmt: skip
+        warn_if_plain_http(self.server_url, stacklevel=2)
 
     async def _login(self) -> str:
-        answer = await self._request(
-            "POST",
-            "/api2/auth-token/",
-            token=None,
-            expect={"token": is_token},
-            idempotent=True,
-            data=self._credentials,
-        )
-        token: str = answer["token"]
-        return token
+        answer = await self._call(ACCOUNT_LOGIN, data=self._credentials)
+        return answer["token"]
 
     async def auth(self) -> None:
         """Logs in now rather than on the first call."""
         async with self._call_scope("auth()"):
             await self._account_token.token()
 
-    async def _base_grant(self, workspace_id: int, base_name: str) -> dict[str, Any]:
-        name = path_segment("base_name", base_name)
-        path = f"/api/v2.1/workspace/{workspace_id}/dtable/{name}/access-token/"
-        return await self._request("GET", path, token="account", expect=BASE_GRANT)
-
     async def get_base(self, workspace_id: int, base_name: str) -> Base:
         """A ready `Base` for a base of this account, sharing this account's connection pool."""
         require_int("workspace_id", workspace_id, 1)
-        path_segment("base_name", base_name)
+        BASE_TOKEN_WITH_ACCOUNT_TOKEN.url({"workspace_id": workspace_id, "base_name": base_name})
         base = Base._from_account(self, workspace_id, base_name)
         await base.auth()
         return base
 
+    async def _route(self, path: str) -> tuple[TokenKind | None, str]:
+        """Every escape-hatch path of an account takes the account token."""
+        if not path.startswith("/"):
+            raise InvalidInputError(
+                "an Account's request path must be absolute, like /api/v2.1/..."
+            )
+        return "account", path
+
     def __repr__(self) -> str:
-        return f"Account(server_url={self._server_url!r}, username={self.username!r})"
+        return f"Account(server_url={self.server_url!r}, username={self.username!r})"

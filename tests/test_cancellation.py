@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from seatable_async import Account, APITimeoutError, Base, RetryPolicy, SeaTableError
-from seatable_async import _client as client_module
+from seatable_async import _session as session_module
 from seatable_async._transport import CancelSafePool
 
 from .helpers import API_TOKEN, grant
@@ -310,10 +310,10 @@ async def base_on(
         ):
             yield base, httpcore_pool(client._transport)
         return
-    monkeypatch.setattr(client_module, "DEFAULT_LIMITS", LIMITS)
+    monkeypatch.setattr(session_module, "DEFAULT_LIMITS", LIMITS)
     async with Account(server_url=url, token="t", retry=retry, timeout=1) as account:
         base = await account.get_base(7, "Test base")
-        yield base, httpcore_pool(account._connection.pool)
+        yield base, httpcore_pool(account._session.pool)
 
 
 ABANDONED_REQUEST_BODY = (

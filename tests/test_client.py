@@ -195,7 +195,7 @@ async def test_tokens_never_leak_into_repr_errors_or_logs(
             await base.list_rows("Missing")
         base_token = server["token"].calls[0].response.json()["access_token"]
         texts = [repr(base), str(caught.value), repr(caught.value), caplog.text]
-        texts += [repr(base._base_token), repr(base.with_options(timeout=1))]
+        texts += [repr(base._base.base_token), repr(base.with_options(timeout=1))]
     for text in texts:
         assert API_TOKEN not in text
         assert base_token not in text
@@ -217,7 +217,12 @@ async def test_tokens_never_leak_through_retries_or_transport_errors(
         base_token = server["token"].calls[0].response.json()["access_token"]
         error = caught.value
         texts = [str(error), repr(error), repr(error.__cause__), repr(error.request.headers)]
-        texts += [caplog.text, repr(events), repr(base._base_token), repr(StaticToken(API_TOKEN))]
+        texts += [
+            caplog.text,
+            repr(events),
+            repr(base._base.base_token),
+            repr(StaticToken(API_TOKEN)),
+        ]
     assert len(events) == 1
     assert "retrying GET" in caplog.text
     for text in texts:
@@ -258,7 +263,7 @@ async def test_with_options_shares_pool_and_tokens(server: respx.MockRouter) -> 
     server.get(ROWS).mock(return_value=httpx.Response(200, json={"rows": []}))
     async with Base(API_TOKEN, SERVER) as base:
         fast = base.with_options(retry=RetryPolicy(max_attempts=1))
-        assert fast._connection is base._connection
+        assert fast._session is base._session
         await fast.list_rows("T")
         await base.list_rows("T")
         await fast.aclose()

@@ -82,7 +82,7 @@ async def test_a_schema_change_through_this_client_drops_the_cache(
     async with Base(API_TOKEN, SERVER) as base:
         await base.get_metadata()
         rename = {"table_name": "Table1", "column": "Name", "new_column_name": "Title"}
-        await base.with_options(timeout=5)._gateway("PUT", "columns/", json=rename)
+        await base.with_options(timeout=5).request("PUT", "columns/", json=rename)
         row = await base.append_row("Table1", {"Age": 1})
     assert row == {"_id": "Bko1e60YT-egit2SljWSZA", "Title": "Ada"}
     assert metadata.call_count == 2

@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from .._call import LogicalCall
+from .._operations import AnswerT, Operation
+from .._validation import AnswerCheck
+from ..types import Row
 
 if TYPE_CHECKING:
     from .base_info import SchemaCache
 
-Row = dict[str, Any]
-"""A row as SeaTable returns it: column names (and `_id`, `_ctime`, ...) to cell values."""
+__all__ = ["GatewayResource", "Row"]
 
 
 class GatewayResource(abc.ABC):
-    """A group of base operations, sent through the API gateway with the base token."""
+    """A group of base operations, declared as `Operation`s and sent with the base token."""
 
-    _schema: SchemaCache
+    @property
+    @abc.abstractmethod
+    def _schema(self) -> SchemaCache:
+        """The cached metadata the client and its views share."""
 
     @abc.abstractmethod
-    async def _gateway(self, method: str, suffix: str, **request: Any) -> dict[str, Any]:
-        """Sends one call to `/api-gateway/api/v2/dtables/{base_uuid}/{suffix}`."""
+    async def _call(
+        self,
+        operation: Operation[AnswerT],
+        *,
+        segments: Mapping[str, object] | None = None,
+        idempotent: bool | None = None,
+        expect: Mapping[str, AnswerCheck] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> AnswerT:
+        """Sends one declared operation and returns its checked answer."""
 
     @abc.abstractmethod
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:

@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._validation import is_object
+from .._operations import Operation
+from ..types import MetadataAnswer
 from ._resource import GatewayResource
+
+GET_METADATA: Operation[MetadataAnswer] = Operation(
+    "get_metadata", "getMetadata", "GET", "/api-gateway/api/v2/dtables/{base_uuid}/metadata/",
+    "base", MetadataAnswer,
+)  # fmt: skip
 
 SCHEMA_PATHS = frozenset(
     {
@@ -43,8 +49,8 @@ class BaseInfoResource(GatewayResource):
 
     async def get_metadata(self) -> dict[str, Any]:
         """Tables with their columns and views; no row data."""
-        answer = await self._gateway("GET", "metadata/", expect={"metadata": is_object})
-        metadata: dict[str, Any] = answer["metadata"]
+        answer = await self._call(GET_METADATA)
+        metadata = answer["metadata"]
         self._schema.metadata = metadata
         return metadata
 

@@ -9,17 +9,28 @@ from typing import Any
 from .._constants import MAX_LIST_ROWS
 from .._encoding import row_values
 from .._exceptions import SeaTableError
+from .._operations import Operation
 from .._validation import (
     check_range,
     is_object,
-    is_rows,
     optional_flag,
     optional_text,
     require_text,
     without_none,
 )
+from ..types import AppendedRows, RowsPage
 from ._resource import Row
 from .base_info import BaseInfoResource
+
+_ROWS = "/api-gateway/api/v2/dtables/{base_uuid}/rows/"
+LIST_ROWS: Operation[RowsPage] = Operation(
+    "list_rows", "listRows", "GET", _ROWS, "base", RowsPage, max_items=MAX_LIST_ROWS
+)
+APPEND_ROWS: Operation[AppendedRows] = Operation(
+    "batch_append_rows", "appendRows", "POST", _ROWS, "base", AppendedRows, max_items=1000
+)
+_ONE_ROW_APPENDED = {"first_row": is_object}
+"""What `append_row` reads of an `appendRows` answer."""
 
 
 class RowsResource(BaseInfoResource):
@@ -44,9 +55,8 @@ class RowsResource(BaseInfoResource):
             limit=check_range("limit", limit, 1, MAX_LIST_ROWS),
             convert_keys=True,
         )
-        answer = await self._gateway("GET", "rows/", params=params, expect={"rows": is_rows})
-        rows: list[Row] = answer["rows"]
-        return rows
+        answer = await self._call(LIST_ROWS, params=params)
+        return answer["rows"]
 
     async def append_row(
         self,
@@ -66,11 +76,8 @@ class RowsResource(BaseInfoResource):
         written = [name for name in body["rows"][0] if not name.startswith("_")]
         async with self._call_scope("append_row()"):
             names, fresh = await self._column_names(table_name, knowing=written)
-            answer = await self._gateway(
-                "POST", "rows/", json=body, expect={"first_row": is_object}
-            )
-            first_row: Row = answer["first_row"]
-            return await self._named(table_name, first_row, names, fresh=fresh)
+            answer = await self._call(APPEND_ROWS, json=body, expect=_ONE_ROW_APPENDED)
+            return await self._named(table_name, answer["first_row"], names, fresh=fresh)
 
     async def _named(self, table_name: str, row: Row, names: dict[str, str], *, fresh: bool) -> Row:
         """A row the server keyed by column key (as append answers), keyed by name instead.

@@ -8,8 +8,14 @@ from typing import Any
 
 from .._encoding import json_value
 from .._exceptions import InvalidInputError
+from .._operations import Operation
 from .._validation import AnswerCheck, is_rows, require_flag, require_text
+from ..types import SQLResult
 from ._resource import GatewayResource, Row
+
+QUERY_SQL: Operation[SQLResult] = Operation(
+    "query", "querySQL", "POST", "/api-gateway/api/v2/dtables/{base_uuid}/sql/", "base", SQLResult
+)
 
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|#[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)
 _ANSWER: dict[bool, dict[str, AnswerCheck]] = {True: {"results": is_rows}, False: {}}
@@ -39,8 +45,8 @@ class SQLResource(GatewayResource):
         if parameters is not None:
             body["parameters"] = sql_parameters(parameters)
         read_only = is_read_only(sql)
-        answer = await self._gateway(
-            "POST", "sql/", json=body, idempotent=read_only, expect=_ANSWER[read_only]
+        answer = await self._call(
+            QUERY_SQL, json=body, idempotent=read_only, expect=_ANSWER[read_only]
         )
         results = answer.get("results")
         return results if is_rows(results) else []

@@ -1,0 +1,81 @@
+"""What a client and all its `with_options` views share: the pool, the transport stack, the
+tokens and the secrets (`Session`), and for a base also its identity and schema (`BaseState`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import anyio
+import httpx
+
+from ._constants import DEFAULT_LIMITS, USER_AGENT
+from ._secrets import Secrets
+from ._transport import (
+    BorrowedTransport,
+    CancelSafePool,
+    RenewingToken,
+    TokenKind,
+    TokenSource,
+    build_transport,
+)
+from .resources.base_info import SchemaCache
+
+__all__ = ["BaseIdentity", "BaseState", "Session", "pool_for"]
+
+
+class Session:
+    """One pool and transport stack; closed once, by the client that created it."""
+
+    def __init__(
+        self,
+        server_url: str,
+        pool: httpx.AsyncBaseTransport,
+        tokens: Mapping[TokenKind, TokenSource],
+        secrets: Secrets,
+    ) -> None:
+        self.server_url = server_url
+        self.pool = pool
+        self.tokens = tokens
+        self.secrets = secrets
+        self.http = httpx.AsyncClient(
+            base_url=server_url,
+            transport=build_transport(pool, tokens, secrets),
+            headers={"User-Agent": USER_AGENT},
+        )
+        self.closed = False
+
+    async def aclose(self) -> None:
+        if not self.closed:
+            self.closed = True
+            with anyio.CancelScope(shield=True):
+                await self.http.aclose()
+
+
+@dataclasses.dataclass
+class BaseIdentity:
+    """Which base a token grant named."""
+
+    base_uuid: str | None = None
+    workspace_id: int | None = None
+    dtable_name: str | None = None
+
+
+@dataclasses.dataclass
+class BaseState:
+    """What a `Base` and its views share besides the session."""
+
+    base_token: RenewingToken
+    identity: BaseIdentity = dataclasses.field(default_factory=BaseIdentity)
+    schema: SchemaCache = dataclasses.field(default_factory=SchemaCache)
+
+
+def pool_for(
+    http_client: httpx.AsyncClient | None, shared_pool: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncBaseTransport:
+    """The innermost layer: the user's client, a pool shared with an account, or our own."""
+    if http_client is not None:
+        return CancelSafePool.for_client(http_client)
+    if shared_pool is not None:
+        return BorrowedTransport(shared_pool)
+    return CancelSafePool(httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS))

@@ -1,0 +1,71 @@
+"""The shapes of SeaTable's answers, as TypedDicts: the keys they require are what the client
+checks before it reads them; anything else the server sends is kept.
+
+No `from __future__ import annotations` here: TypedDict must see `NotRequired` unevaluated-free.
+"""
+
+from typing import Annotated, Any
+
+from typing_extensions import NotRequired, TypedDict
+
+from ._validation import is_rows, is_segment, is_token
+
+__all__ = [
+    "AccountToken",
+    "AppendedRows",
+    "BaseGrant",
+    "MetadataAnswer",
+    "Row",
+    "RowsPage",
+    "SQLResult",
+]
+
+Row = dict[str, Any]
+"""A row as SeaTable returns it: column names (or keys) and `_id`, `_ctime`, ... to values."""
+
+
+class BaseGrant(TypedDict):
+    """A base token and the base it opens (`getBaseTokenWithApiToken` / `...AccountToken`)."""
+
+    access_token: Annotated[str, is_token]
+    dtable_uuid: Annotated[str, is_segment]
+    workspace_id: NotRequired[int]
+    dtable_name: NotRequired[str]
+    dtable_server: NotRequired[str]
+    app_name: NotRequired[str]
+    use_api_gateway: NotRequired[bool]
+
+
+class AccountToken(TypedDict):
+    """The account token a login answers (`getAccountTokenfromUsername`)."""
+
+    token: Annotated[str, is_token]
+
+
+class MetadataAnswer(TypedDict):
+    """`getMetadata`: the tables of the base with their columns and views."""
+
+    metadata: dict[str, Any]
+
+
+class RowsPage(TypedDict):
+    """`listRows`: one page of rows."""
+
+    rows: Annotated[list[Row], is_rows]
+
+
+class AppendedRows(TypedDict):
+    """`appendRows`: how many rows were stored, their ids, and the first one keyed by column key."""
+
+    first_row: NotRequired[Row]
+    inserted_row_count: NotRequired[int]
+    row_ids: NotRequired[list[dict[str, str]]]
+
+
+class SQLResult(TypedDict):
+    """`querySQL`: result rows and the columns they hold (a write's answer may lack both)."""
+
+    results: NotRequired[Annotated[list[Row], is_rows]]
+    metadata: NotRequired[list[dict[str, Any]]]
+    success: NotRequired[bool]
+    error_message: NotRequired[str]
