@@ -65,11 +65,11 @@ BASE_TOKEN_WITH_API_TOKEN: Operation[BaseGrant] = Operation(
     BaseGrant,
 )  # fmt: skip
 BASE_TOKEN_WITH_ACCOUNT_TOKEN: Operation[BaseGrant] = Operation(
-    "get_base", "getBaseTokenWithAccountToken", "GET",
+    "Account.get_base", "getBaseTokenWithAccountToken", "GET",
     "/api/v2.1/workspace/{workspace_id}/dtable/{base_name}/access-token/", "account", BaseGrant,
 )  # fmt: skip
 ACCOUNT_LOGIN: Operation[AccountToken] = Operation(
-    "auth", "getAccountTokenfromUsername", "POST", "/api2/auth-token/", None, AccountToken,
+    "Account.auth", "getAccountTokenfromUsername", "POST", "/api2/auth-token/", None, AccountToken,
     idempotent=True,
 )  # fmt: skip
 GRANT_EXTRAS: dict[str, AnswerCheck] = {

@@ -43,7 +43,8 @@ class Operation(Generic[AnswerT]):
     """One endpoint; `path` is absolute, its `{placeholders}` escaped into one segment each."""
 
     sdk_name: str
-    """The official SDK's method name (what logs, errors and `docs/parity.md` show)."""
+    """The official SDK's method name (what logs, errors and `docs/parity.md` show); an
+    `Account` method's is prefixed `Account.`, a `Base` method's is bare."""
     operation_id: str
     """The 6.2 spec's operationId: tests match the spec, the emulator and the client by it."""
     method: str

@@ -1,0 +1,30 @@
+"""Checked by mypy in CI, never run: the clients are typed, so a misspelt method is an error.
+
+`warn_unused_ignores` (part of `--strict`) makes every `type: ignore` below a claim: if the
+attribute existed (or the client were `Any`), the ignore would be unused and mypy would fail.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import assert_type
+
+from seatable_async import Account, Base
+from seatable_async.types import Row
+
+
+async def clients_keep_their_types() -> None:
+    async with Base("api-token", "https://cloud.seatable.io") as base:
+        assert_type(base, Base)
+        view = base.with_options(timeout=5)
+        assert_type(view, Base)
+        rows = await view.list_rows("Table1")
+        assert_type(rows, list[Row])
+        await base.list_rowz("Table1")  # type: ignore[attr-defined]
+        await view.apend_row("Table1", {})  # type: ignore[attr-defined]
+        base.with_options(timeout="5")  # type: ignore[arg-type]
+    async with Account("me@example.com", "secret", "https://cloud.seatable.io") as account:
+        assert_type(account, Account)
+        assert_type(account.with_options(timeout=1), Account)
+        opened = await account.get_base(1, "Base")
+        assert_type(opened, Base)
+        await account.list_rows("Table1")  # type: ignore[attr-defined]
