@@ -1,8 +1,8 @@
-"""SQL paging: truncation caps, page statements and refusals."""
+"""SQL paging: truncation caps, page statements, refusals, and paging the emulator's tables."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -19,6 +19,9 @@ from seatable_async._sql_paging import (
     truncation_cap,
     truncation_message,
 )
+from seatable_async.testing import Emulator
+
+from .emulator.conftest import Gateway, gateway_for
 
 
 @pytest.mark.parametrize(
@@ -318,3 +321,87 @@ def test_comments_never_break_the_detection(text: str) -> None:
     assert first.sql == f"SELECT {block} Name FROM T WHERE a = 1 {line}\nORDER BY Name, _id" + (
         " LIMIT 10 OFFSET 0"
     )
+
+
+ROWS = 2_500
+
+
+@pytest.fixture
+def big_table() -> Iterator[Emulator]:
+    """2,500 rows whose `Group` (three values) is shared by many rows."""
+    with Emulator() as emulator:
+        emulator.add_table("Big", [("Name", "text"), ("Group", "number")])
+        emulator.append_rows("Big", [{"Name": f"row {i}", "Group": i % 3} for i in range(ROWS)])
+        yield emulator
+
+
+async def _fetch(
+    gw: Gateway, sql: str, parameters: Sequence[object] | None = None, page_size: int = 1000
+) -> tuple[list[dict[str, Any]], int]:
+    """Every row the pages answer, and how many requests that took."""
+    pager = plan_pages(sql, parameters, page_size=page_size)
+    rows: list[dict[str, Any]] = []
+    requests = 0
+    page = pager.first()
+    while page is not None:
+        response = await gw.sql(page.sql, *(page.parameters or ()))
+        assert response.status_code == 200, response.text
+        answer = response.json()["results"]
+        requests += 1
+        rows.extend(answer)
+        page = pager.next(page, len(answer))
+    return rows, requests
+
+
+@pytest.mark.anyio
+async def test_paging_returns_every_row_once_in_a_stable_order(big_table: Emulator) -> None:
+    ids = sorted(row["_id"] for row in big_table.rows("Big"))
+    expected = sorted(big_table.rows("Big"), key=lambda row: (row["Group"], row["_id"]))
+    async with gateway_for(big_table) as gw:
+        plain, requests = await _fetch(gw, "SELECT * FROM Big")
+        grouped, _ = await _fetch(gw, "SELECT Name, `Group`, _id FROM Big ORDER BY `Group`")
+        again, _ = await _fetch(gw, "SELECT Name, `Group`, _id FROM Big ORDER BY `Group`")
+    assert [row["_id"] for row in plain] == ids
+    assert requests == 3
+    assert [row["Name"] for row in grouped] == [row["Name"] for row in expected]
+    assert again == grouped
+
+
+@pytest.mark.anyio
+async def test_paging_honours_the_statements_window(big_table: Emulator) -> None:
+    async with gateway_for(big_table) as gw:
+        everything, _ = await _fetch(gw, "SELECT Name FROM Big ORDER BY `Group` DESC")
+        window, requests = await _fetch(
+            gw, "SELECT Name FROM Big ORDER BY `Group` DESC LIMIT ? OFFSET ?", [1500, 600]
+        )
+    assert window == everything[600:2100]
+    assert requests == 2
+
+
+@pytest.mark.anyio
+async def test_paging_groups_and_distinct_values(big_table: Emulator) -> None:
+    async with gateway_for(big_table) as gw:
+        groups, requests = await _fetch(
+            gw, "SELECT `Group`, COUNT(*) AS n FROM Big GROUP BY `Group`", page_size=2
+        )
+        distinct, _ = await _fetch(gw, "SELECT DISTINCT `Group` FROM Big", page_size=1)
+        counted, _ = await _fetch(gw, "SELECT COUNT(*) AS n FROM Big", page_size=1)
+    assert groups == [{"Group": 0, "n": 834}, {"Group": 1, "n": 833}, {"Group": 2, "n": 833}]
+    assert requests == 2
+    assert distinct == [{"Group": 0}, {"Group": 1}, {"Group": 2}]
+    assert counted == [{"n": ROWS}]
+
+
+@pytest.mark.anyio
+async def test_the_emulator_cuts_answers_at_the_caps_truncation_cap_names(
+    big_table: Emulator,
+) -> None:
+    big_table.append_rows("Big", [{"Name": "more", "Group": 9}] * (MAX_ROWS - ROWS + 1))
+    statements = ["SELECT Name FROM Big", "SELECT Name FROM Big LIMIT 20000"]
+    async with gateway_for(big_table) as gw:
+        for sql in statements:
+            answer = (await gw.sql(sql)).json()["results"]
+            assert len(answer) == truncation_cap(sql)
+        exact = (await gw.sql("SELECT Name FROM Big LIMIT 10000")).json()["results"]
+    assert len(exact) == MAX_ROWS
+    assert truncation_cap("SELECT Name FROM Big LIMIT 10000") is None
