@@ -22,7 +22,9 @@ __all__ = [
     "Comparison",
     "Condition",
     "Junction",
+    "condition_columns",
     "conditions_to_sql",
+    "filter_columns",
     "filters_to_sql",
     "parse_conditions",
 ]
@@ -384,6 +386,15 @@ def conditions_to_sql(tree: Condition | None, table_name: str, columns: Sequence
     return _select(table_name, where), params
 
 
+def condition_columns(tree: Condition | None) -> list[str]:
+    """The column names a parsed condition string compares, left to right."""
+    if tree is None:
+        return []
+    if isinstance(tree, Comparison):
+        return [tree.column]
+    return condition_columns(tree.left) + condition_columns(tree.right)
+
+
 # ---------------------------------------------------------------------------------------------
 # Structured filters (``filter_rows``): SeaTable's view filter model
 # ---------------------------------------------------------------------------------------------
@@ -705,11 +716,11 @@ def _predicates(column: Column) -> dict[str, Predicate]:
     return predicates
 
 
-def _validated(
-    filters: object, filter_conjunction: object, columns: Sequence[Column], today: date
-) -> list[_Filter]:
-    """The SDK's checks (non-empty list of dicts with only ROW_FILTER_KEYS, And/Or), then
-    each filter's column and predicate."""
+def _checked(
+    filters: object, filter_conjunction: object
+) -> list[tuple[Mapping[str, Any], str, str]]:
+    """The SDK's checks (non-empty list of dicts with only ROW_FILTER_KEYS, And/Or): each
+    filter with its column name and predicate."""
     if not isinstance(filters, list) or not filters:
         raise InvalidInputError("filters must be a non-empty list of dicts")
     if filter_conjunction not in _CONJUNCTIONS:
@@ -730,16 +741,30 @@ def _validated(
             raise InvalidInputError(
                 f"filters[{index}] needs a column_name and a filter_predicate (strings)"
             )
-        items.append(
-            _Filter(
-                _column(columns, name),
-                _PREDICATE_SPELLINGS.get(predicate, predicate),
-                raw.get("filter_term"),
-                raw.get("filter_term_modifier"),
-                today,
-            )
-        )
+        items.append((raw, name, predicate))
     return items
+
+
+def filter_columns(filters: object, filter_conjunction: object) -> list[str]:
+    """The column names `filters` name, once their shape is checked: what the SQL needs the
+    metadata of, known before any request."""
+    return [name for _, name, _ in _checked(filters, filter_conjunction)]
+
+
+def _validated(
+    filters: object, filter_conjunction: object, columns: Sequence[Column], today: date
+) -> list[_Filter]:
+    """The checked filters, each with its column and predicate."""
+    return [
+        _Filter(
+            _column(columns, name),
+            _PREDICATE_SPELLINGS.get(predicate, predicate),
+            raw.get("filter_term"),
+            raw.get("filter_term_modifier"),
+            today,
+        )
+        for raw, name, predicate in _checked(filters, filter_conjunction)
+    ]
 
 
 def _filter_sql(item: _Filter) -> Sql | None:
