@@ -719,9 +719,9 @@ def _predicates(column: Column) -> dict[str, Predicate]:
 def _checked(
     filters: object, filter_conjunction: object
 ) -> list[tuple[Mapping[str, Any], str, str]]:
-    """The SDK's checks (non-empty list of dicts with only ROW_FILTER_KEYS, And/Or): each
-    filter with its column name and predicate."""
-    if not isinstance(filters, list) or not filters:
+    """The SDK's checks (non-empty list (or tuple) of dicts with only ROW_FILTER_KEYS, And/Or):
+    each filter with its column name and predicate."""
+    if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or not filters:
         raise InvalidInputError("filters must be a non-empty list of dicts")
     if filter_conjunction not in _CONJUNCTIONS:
         raise InvalidInputError(
