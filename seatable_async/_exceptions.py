@@ -29,6 +29,7 @@ __all__ = [
     "RetrySafety",
     "SeaTableError",
     "SeaTableSecurityWarning",
+    "SeaTableTruncationWarning",
     "ServerError",
     "ServiceUnavailableError",
     "TLSVerificationError",
@@ -68,6 +69,11 @@ class SeaTableSecurityWarning(UserWarning):
     Silence it with the standard filters, e.g.
     `warnings.filterwarnings("ignore", category=SeaTableSecurityWarning)`.
     """
+
+
+class SeaTableTruncationWarning(UserWarning):
+    """A SQL answer holds exactly as many rows as SeaTable returns at most, so some may be
+    missing; `query_all()` or `iter_query()` page through all of them."""
 
 
 class InvalidInputError(SeaTableError, ValueError):

@@ -74,17 +74,22 @@ def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | Non
 
     Parts of an unexpected shape name nothing: this runs around writes, which it must not fail.
     """
-    for table in _objects(metadata.get("tables")):
-        if table_name in (table.get("name"), table.get("_id")):
-            columns = _objects(table.get("columns"))
-            return {
-                column["key"]: column["name"]
-                for column in columns
-                if isinstance(column.get("key"), str) and isinstance(column.get("name"), str)
-            }
-    return None
+    table = table_in(metadata, table_name)
+    if table is None:
+        return None
+    return {
+        column["key"]: column["name"]
+        for column in objects(table.get("columns"))
+        if isinstance(column.get("key"), str) and isinstance(column.get("name"), str)
+    }
 
 
-def _objects(value: object) -> list[dict[str, Any]]:
+def table_in(metadata: dict[str, Any], table_name: str) -> dict[str, Any] | None:
+    """The table of this metadata named `table_name` (or with that id); None when none is."""
+    tables = objects(metadata.get("tables"))
+    return next((t for t in tables if table_name in (t.get("name"), t.get("_id"))), None)
+
+
+def objects(value: object) -> list[dict[str, Any]]:
     """The JSON objects in a list; nothing when it is not a list."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

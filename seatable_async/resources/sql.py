@@ -1,14 +1,16 @@
-"""SQL: SELECT, INSERT, UPDATE and DELETE through `POST sql/`."""
+"""SQL: SELECT, INSERT, UPDATE and DELETE through `POST sql/`, and SELECTs paged to every row."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from .._encoding import json_value
-from .._exceptions import InvalidInputError
+from .._exceptions import InvalidInputError, SeaTableTruncationWarning
 from .._operations import Operation
+from .._sql_paging import Pager, plan_pages, truncation_cap, truncation_message
 from .._validation import AnswerCheck, is_rows, require_flag, require_text
 from ..types import SQLResult
 from ._resource import GatewayResource, Row
@@ -36,20 +38,76 @@ class SQLResource(GatewayResource):
     ) -> list[Row]:
         """The result rows (keyed by column name when `convert`); `?` binds `parameters`.
 
-        SeaTable returns 100 rows unless the statement has a LIMIT, and 10000 at the most.
+        SeaTable returns 100 rows unless the statement has a LIMIT, and 10000 at the most; an
+        answer of exactly that many rows warns with `SeaTableTruncationWarning` (`querySQL`).
         """
-        body: dict[str, Any] = {
-            "sql": require_text("sql", sql),
-            "convert_keys": require_flag("convert", convert),
-        }
-        if parameters is not None:
-            body["parameters"] = sql_parameters(parameters)
-        read_only = is_read_only(sql)
+        body = _body(sql, convert, parameters)
+        rows = await self._sql(body)
+        cap = truncation_cap(sql, body.get("parameters"))
+        if cap is not None and len(rows) == cap:
+            warnings.warn(truncation_message(cap), SeaTableTruncationWarning, stacklevel=2)
+        return rows
+
+    async def query_all(self, sql: str, parameters: Sequence[Any] | None = None) -> list[Row]:
+        """Every row of a SELECT, keyed by column name: pages of 10000 ordered by a unique key,
+        one `querySQL` call (retried like a GET) each; not a snapshot if rows change meanwhile."""
+        rows: list[Row] = []
+        async for page in self._pages(_pager(sql, parameters, None)):
+            rows.extend(page)
+        return rows
+
+    def iter_query(
+        self, sql: str, parameters: Sequence[Any] | None = None, *, page_size: int | None = None
+    ) -> AsyncIterator[Row]:
+        """`query_all`'s rows one at a time, holding one page (`page_size`, default 10000) in
+        memory; the statement is checked when this is called, before any request."""
+        return self._rows(_pager(sql, parameters, page_size))
+
+    async def _rows(self, pager: Pager) -> AsyncIterator[Row]:
+        async for page in self._pages(pager):
+            for row in page:
+                yield row
+
+    async def _pages(self, pager: Pager) -> AsyncIterator[list[Row]]:
+        """Each page's rows until a short page or the statement's own LIMIT ends them.
+
+        Each page is its own call with its own retry budget: no deadline spans a caller's pause
+        between pages, nor bounds the length of an unbounded read.
+        """
+        page = pager.first()
+        while page is not None:
+            body: dict[str, Any] = {"sql": page.sql, "convert_keys": True}
+            if page.parameters is not None:
+                body["parameters"] = list(page.parameters)
+            rows = await self._sql(body)
+            yield rows
+            page = pager.next(page, len(rows))
+
+    async def _sql(self, body: dict[str, Any]) -> list[Row]:
+        """One `querySQL` call; a SELECT is safe to repeat and must answer rows."""
+        read_only = is_read_only(body["sql"])
         answer = await self._call(
             QUERY_SQL, json=body, idempotent=read_only, expect=_ANSWER[read_only]
         )
         results = answer.get("results")
         return results if is_rows(results) else []
+
+
+def _body(sql: object, convert: object, parameters: object) -> dict[str, Any]:
+    """The `querySQL` body, every argument checked."""
+    body: dict[str, Any] = {
+        "sql": require_text("sql", sql),
+        "convert_keys": require_flag("convert", convert),
+    }
+    if parameters is not None:
+        body["parameters"] = sql_parameters(parameters)
+    return body
+
+
+def _pager(sql: object, parameters: object, page_size: int | None) -> Pager:
+    """The pages of a SELECT, or InvalidInputError for a statement that cannot be paged."""
+    body = _body(sql, True, parameters)
+    return plan_pages(body["sql"], body.get("parameters"), page_size=page_size)
 
 
 def sql_parameters(parameters: object) -> list[Any]:
