@@ -405,11 +405,16 @@ async def test_emulator_batch_append_rows_over_several_calls(
     assert sum(record.method == "POST" for record in emulator.request_log) == 3
 
 
-async def test_emulator_takes_appends_of_the_default_size(emulator: Emulator, live: Base) -> None:
+async def test_emulator_takes_calls_of_the_default_sizes(emulator: Emulator, live: Base) -> None:
+    """The server's maxima are the defaults: one more item takes one more call, and each
+    full call is accepted."""
     answer = await live.batch_append_rows("Contacts", [{"Age": i} for i in range(1001)])
-    assert answer["inserted_row_count"] == 1001
-    assert len(emulator.rows("Contacts")) == 1001
-    assert sum(record.method == "POST" for record in emulator.request_log) == 2
+    ids = [item["_id"] for item in answer["row_ids"]]
+    await live.batch_update_rows("Contacts", [{"row_id": i, "row": {"Age": 1}} for i in ids])
+    await live.batch_delete_rows("Contacts", ids + [f"{i:022d}" for i in range(9000)])
+    methods = [record.method for record in emulator.request_log if record.status == 200]
+    assert [methods.count(method) for method in ("POST", "PUT", "DELETE")] == [2, 2, 2]
+    assert emulator.rows("Contacts") == []
 
 
 @pytest.mark.parametrize("applied", [False, True])
