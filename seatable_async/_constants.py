@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import httpx
 
+from ._exceptions import InvalidInputError
 from ._version import __version__
 
 DEFAULT_TIMEOUT = 30.0
@@ -20,6 +23,31 @@ TOKEN_REFRESH_MARGIN = 300.0
 
 MAX_LIST_ROWS = 1000
 """Rows per `GET rows/` page, the server's own maximum."""
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    """Items one call may carry; a batch method splits longer input into calls of this size.
+
+    The defaults are SeaTable's documented per-call maxima (reference section 14.1); lower
+    them for smaller requests, never raise them above what the server accepts.
+    """
+
+    append_rows: int = 1000
+    """Rows per `appendRows` call."""
+    update_rows: int = 1000
+    """Updates per `updateRow` call."""
+    delete_rows: int = 10_000
+    """Row ids per `deleteRow` call."""
+
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InvalidInputError(f"BatchLimits.{name} must be a positive int, got {value!r}")
+
+
+DEFAULT_BATCH_LIMITS = BatchLimits()
+"""What batch methods split by unless the client is given other limits."""
 
 MAX_REQUEST_TARGET = 8000
 """Bytes of path and query a request may need: nginx, in front of SeaTable, refuses request

@@ -61,6 +61,8 @@ class SeaTableError(Exception):
         self.attempts = 1
         self.retries_exhausted = False
         """Set once a retry loop gave up on this error, so an enclosing loop does not retry it."""
+        self.partial: dict[str, Any] | None = None
+        """What a batch write that failed part-way had stored (its combined answer so far)."""
 
 
 class SeaTableSecurityWarning(UserWarning):

@@ -18,6 +18,7 @@ __all__ = [
     "Row",
     "RowsPage",
     "SQLResult",
+    "Success",
 ]
 
 Row = dict[str, Any]
@@ -55,11 +56,12 @@ class RowsPage(TypedDict):
 
 
 class AppendedRows(TypedDict):
-    """`appendRows`: how many rows were stored, their ids, and the first one keyed by column key."""
+    """`appendRows`: how many rows were stored, their ids in order, and the first one keyed by
+    column key (what `batch_append_rows` reads of each call and returns in total)."""
 
     first_row: NotRequired[Row]
-    inserted_row_count: NotRequired[int]
-    row_ids: NotRequired[list[dict[str, str]]]
+    inserted_row_count: int
+    row_ids: Annotated[list[dict[str, str]], is_rows]
 
 
 class SQLResult(TypedDict):
@@ -69,3 +71,9 @@ class SQLResult(TypedDict):
     metadata: NotRequired[list[dict[str, Any]]]
     success: NotRequired[bool]
     error_message: NotRequired[str]
+
+
+class Success(TypedDict):
+    """`updateRow`, `deleteRow`, `lockRows`, `unlockRows`: `{"success": true}`; nothing is read."""
+
+    success: NotRequired[bool]
