@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import httpx
 
 from ._version import __version__
@@ -20,6 +22,25 @@ TOKEN_REFRESH_MARGIN = 300.0
 
 MAX_LIST_ROWS = 1000
 """Rows per `GET rows/` page, the server's own maximum."""
+
+MAX_LINKED_RECORDS = 100
+"""Linked records per row one `query-links/` call returns at most (10 unless asked for more)."""
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    """Items one call may carry; batch methods split larger inputs by these (reference §14)."""
+
+    append: int = 1000
+    update: int = 1000
+    delete: int = 10_000
+    links: int = 1000
+    """Rows of an `other_rows_ids_map` per links call (each row with all its linked ids)."""
+    big_data_append: int = 1000
+    """Rows per `add-archived-rows/` call: undocumented, so the normal append limit is assumed."""
+
+
+DEFAULT_BATCH_LIMITS = BatchLimits()
 
 MAX_REQUEST_TARGET = 8000
 """Bytes of path and query a request may need: nginx, in front of SeaTable, refuses request

@@ -192,6 +192,20 @@ class UnexpectedResponseError(APIStatusError):
     """A 2xx answer this client cannot use: not JSON, or without a field the API documents."""
 
 
+class BatchIncompleteError(SeaTableError):
+    """A batch failed after some of its calls succeeded: the first `done` items were stored.
+
+    The next `failed` items were in the call that failed (`__cause__`; stored or not, as that
+    error tells); the items after them were not sent. A batch whose first call fails raises
+    that call's error instead, as nothing was stored.
+    """
+
+    def __init__(self, message: str, *, done: int, failed: int) -> None:
+        super().__init__(message)
+        self.done = done
+        self.failed = failed
+
+
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

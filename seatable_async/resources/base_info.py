@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._exceptions import InvalidInputError
 from .._operations import Operation
+from .._validation import is_text
 from ..types import MetadataAnswer
 from ._resource import GatewayResource
 
@@ -68,21 +70,43 @@ class BaseInfoResource(GatewayResource):
             return names, False
         return _names_in(await self.get_metadata(), table_name) or {}, True
 
+    async def _table(self, table_name: str, *, reread: bool = False) -> tuple[dict[str, Any], bool]:
+        """The metadata of a table (by name or id), and whether it was just read.
+
+        The cached metadata serves unless it lacks the table or `reread`; a table the base does
+        not have is an `InvalidInputError` naming it.
+        """
+        cached = None if reread else self._schema.metadata
+        table = _table_in(cached, table_name) if cached is not None else None
+        if table is not None:
+            return table, False
+        table = _table_in(await self.get_metadata(), table_name)
+        if table is None:
+            raise InvalidInputError(f"this base has no table {table_name!r}")
+        return table, True
+
+
+def _table_in(metadata: dict[str, Any], table_name: str) -> dict[str, Any] | None:
+    """The table of this metadata with that name (or `_id`) and a text `_id`; None if none."""
+    for table in _objects(metadata.get("tables")):
+        if table_name in (table.get("name"), table.get("_id")) and is_text(table.get("_id")):
+            return table
+    return None
+
 
 def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | None:
     """Column key → name for a table of this metadata; None when it has no such table.
 
     Parts of an unexpected shape name nothing: this runs around writes, which it must not fail.
     """
-    for table in _objects(metadata.get("tables")):
-        if table_name in (table.get("name"), table.get("_id")):
-            columns = _objects(table.get("columns"))
-            return {
-                column["key"]: column["name"]
-                for column in columns
-                if isinstance(column.get("key"), str) and isinstance(column.get("name"), str)
-            }
-    return None
+    table = _table_in(metadata, table_name)
+    if table is None:
+        return None
+    return {
+        column["key"]: column["name"]
+        for column in _objects(table.get("columns"))
+        if isinstance(column.get("key"), str) and isinstance(column.get("name"), str)
+    }
 
 
 def _objects(value: object) -> list[dict[str, Any]]:
