@@ -49,6 +49,7 @@ from ._validation import (
     warn_if_plain_http,
 )
 from .resources.base_info import SchemaCache, changes_schema
+from .resources.links import LinksResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 from .types import AccountToken, BaseGrant
@@ -301,7 +302,7 @@ class _Client:
         await self.aclose()
 
 
-class Base(_Client, RowsResource, SQLResource):
+class Base(_Client, RowsResource, SQLResource, LinksResource):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
