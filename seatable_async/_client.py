@@ -49,6 +49,7 @@ from ._validation import (
     warn_if_plain_http,
 )
 from .resources.base_info import SchemaCache, changes_schema
+from .resources.big_data import BigDataResource
 from .resources.links import LinksResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
@@ -302,7 +303,7 @@ class _Client:
         await self.aclose()
 
 
-class Base(_Client, RowsResource, SQLResource, LinksResource):
+class Base(_Client, RowsResource, SQLResource, LinksResource, BigDataResource):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
