@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from seatable_async import (
+    BadRequestError,
     Base,
     BatchIncompleteError,
     InvalidInputError,
@@ -131,3 +132,14 @@ async def test_every_big_data_method_round_trips_through_the_emulator() -> None:
     assert [row["_archived"] for row in rows if row["_id"] in kept] == [False]
     assert sum(row["_archived"] for row in rows) == 1001
     assert [row["Title"] for row in rows].count("big") == 1001
+
+
+@pytest.mark.parametrize("view", [{}, {"view_name": ""}, {"where": "Title = 'big'"}])
+async def test_the_emulator_requires_the_view_to_archive(view: dict[str, str]) -> None:
+    """6.0's `moveRowsToBigData` takes `view_name` (required), no longer a `where` clause."""
+    with linked_emulator() as emulator:
+        emulator.append_rows("Projects", [{"Title": "big"}])
+        async with emulated_base(emulator) as base:
+            with pytest.raises(BadRequestError, match="view_name invalid"):
+                await base.request("POST", "archive-view/", json={"table_name": "Projects", **view})
+        assert [row["_archived"] for row in emulator.rows("Projects")] == [False]
