@@ -193,12 +193,8 @@ class UnexpectedResponseError(APIStatusError):
 
 
 class BatchIncompleteError(SeaTableError):
-    """A batch failed after some of its calls succeeded: the first `done` items were stored.
-
-    The next `failed` items were in the call that failed (`__cause__`; stored or not, as that
-    error tells); the items after them were not sent. A batch whose first call fails raises
-    that call's error instead, as nothing was stored.
-    """
+    """A batch failed after some calls succeeded: the first `done` items were stored, the next
+    `failed` were in the call that failed (`__cause__`), the rest were not sent."""
 
     def __init__(self, message: str, *, done: int, failed: int) -> None:
         super().__init__(message)

@@ -29,11 +29,8 @@ async def in_chunks(
     send: Callable[[Sequence[ItemT]], Awaitable[AnswerT]],
     nothing: AnswerT,
 ) -> AnswerT:
-    """Sends `items` in consecutive chunks of at most the operation's `max_items` and merges
-    the answers into `nothing` (the answer for no items, which sends no request).
-
-    A failure after a chunk was stored is a `BatchIncompleteError` saying how far it got.
-    """
+    """Sends `items` in chunks of at most `max_items`, answers merged into `nothing` (no items:
+    no request); a failure after a stored chunk is a `BatchIncompleteError`."""
     total: dict[str, Any] = dict(nothing)
     size = operation.max_items or len(items) or 1
     for start in range(0, len(items), size):

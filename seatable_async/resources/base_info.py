@@ -71,11 +71,8 @@ class BaseInfoResource(GatewayResource):
         return _names_in(await self.get_metadata(), table_name) or {}, True
 
     async def _table(self, table_name: str, *, reread: bool = False) -> tuple[dict[str, Any], bool]:
-        """The metadata of a table (by name or id), and whether it was just read.
-
-        The cached metadata serves unless it lacks the table or `reread`; a table the base does
-        not have is an `InvalidInputError` naming it.
-        """
+        """A table's metadata (by name or id) and whether it was just read: from the cache unless
+        it lacks the table or `reread`; a table the base lacks is an `InvalidInputError`."""
         cached = None if reread else self._schema.metadata
         table = _table_in(cached, table_name) if cached is not None else None
         if table is not None:

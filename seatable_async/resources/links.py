@@ -61,7 +61,7 @@ def _link_map(name: str, value: object) -> _Pairs:
 def _row_specs(rows: object) -> dict[str, tuple[int, int | None]]:
     """`rows` of `get_linked_records` checked: row id → (offset, how many records or None)."""
     if not isinstance(rows, (list, tuple)):
-        raise InvalidInputError(f"rows must be a list of {{'row_id': ...}}, got {type(rows)}")
+        raise InvalidInputError(f"rows must be a list of row dicts, got {type(rows).__name__}")
     specs: dict[str, tuple[int, int | None]] = {}
     for i, spec in enumerate(rows):
         where = f"rows[{i}]"
@@ -76,11 +76,8 @@ def _row_specs(rows: object) -> dict[str, tuple[int, int | None]]:
 
 
 class LinksResource(BaseInfoResource):
-    """Link operations with the official SDK's names and argument order.
-
-    Tables may be named or given by id: writes send the ids the spec requires, read from the
-    cached metadata.
-    """
+    """Link operations with the official SDK's names and argument order; tables by name or id
+    (writes send the ids the spec requires, from the cached metadata)."""
 
     async def add_link(
         self, link_id: str, table_name: str, other_table_name: str, row_id: str, other_row_id: str
