@@ -1,6 +1,7 @@
 """Async client for the SeaTable REST API: typed errors, jittered backoff, shared pools."""
 
 from ._client import Account, Base
+from ._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -28,6 +29,7 @@ from ._retry import RetryEvent, RetryPolicy
 from ._version import __version__
 
 __all__ = [
+    "DEFAULT_BATCH_LIMITS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -36,6 +38,7 @@ __all__ = [
     "BadGatewayError",
     "BadRequestError",
     "Base",
+    "BatchLimits",
     "GatewayTimeoutError",
     "InternalServerError",
     "InvalidInputError",

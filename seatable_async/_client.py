@@ -20,9 +20,11 @@ from typing_extensions import Self
 from ._call import ClientOptions, LogicalCall, logical_call
 from ._constants import (
     BASE_TOKEN_LIFETIME,
+    DEFAULT_BATCH_LIMITS,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
     MAX_REQUEST_TARGET,
+    BatchLimits,
 )
 from ._exceptions import InvalidInputError, SeaTableError
 from ._operations import AnswerT, Operation, decoded, json_answer
@@ -49,7 +51,9 @@ from ._validation import (
     warn_if_plain_http,
 )
 from .resources.base_info import SchemaCache, changes_schema
+from .resources.big_data import BigDataResource
 from .resources.filters import FiltersResource
+from .resources.links import LinksResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 from .types import AccountToken, BaseGrant
@@ -302,7 +306,7 @@ class _Client:
         await self.aclose()
 
 
-class Base(_Client, FiltersResource, RowsResource, SQLResource):
+class Base(_Client, FiltersResource, LinksResource, BigDataResource, RowsResource, SQLResource):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
@@ -320,8 +324,12 @@ class Base(_Client, FiltersResource, RowsResource, SQLResource):
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         http_client: httpx.AsyncClient | None = None,
+        batch_limits: BatchLimits = DEFAULT_BATCH_LIMITS,
     ) -> None:
         api = StaticToken(require_token("api_token", api_token))
+        if not isinstance(batch_limits, BatchLimits):
+            raise InvalidInputError("batch_limits must be a BatchLimits")
+        self._batch_limits = batch_limits
         options = _options(None, timeout, connect_timeout, retry)
         self._base = BaseState(
             RenewingToken(self._fetch_base_token, default_lifetime=BASE_TOKEN_LIFETIME)

@@ -39,6 +39,10 @@ class BatchLimits:
     """Updates per `updateRow` call."""
     delete_rows: int = 10_000
     """Row ids per `deleteRow` call."""
+    links: int = 1000
+    """Rows of an `other_rows_ids_map` per links call (each row with all its linked ids)."""
+    big_data_rows: int = 1000
+    """Rows per `addBigDataRows` call: undocumented, so the normal append limit is assumed."""
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -48,6 +52,10 @@ class BatchLimits:
 
 DEFAULT_BATCH_LIMITS = BatchLimits()
 """What batch methods split by unless the client is given other limits."""
+
+
+MAX_LINKED_RECORDS = 100
+"""Linked records per row one `query-links/` call returns at most (10 unless asked for more)."""
 
 MAX_REQUEST_TARGET = 8000
 """Bytes of path and query a request may need: nginx, in front of SeaTable, refuses request

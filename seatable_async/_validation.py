@@ -164,3 +164,10 @@ def warn_if_plain_http(server_url: str, *, stacklevel: int) -> None:
 def without_none(**fields: Any) -> dict[str, Any]:
     """The fields that were given, so that server defaults apply to the rest."""
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def require_ids(name: str, value: object) -> list[str]:
+    """A list (or tuple) of ids, each a non-empty string; an error names the one at fault."""
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInputError(f"{name} must be a list of ids, got {type(value).__name__}")
+    return [require_text(f"{name}[{i}]", item) for i, item in enumerate(value)]

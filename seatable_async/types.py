@@ -14,11 +14,18 @@ __all__ = [
     "AccountToken",
     "AppendedRows",
     "BaseGrant",
+    "BigDataRowsAdded",
+    "LinkedRecord",
+    "LinkedRecords",
+    "LinksDeleted",
+    "LinksWritten",
     "MetadataAnswer",
     "Row",
     "RowsPage",
+    "RowsUnarchived",
     "SQLResult",
     "Success",
+    "ViewArchived",
 ]
 
 Row = dict[str, Any]
@@ -77,3 +84,47 @@ class Success(TypedDict):
     """`updateRow`, `deleteRow`, `lockRows`, `unlockRows`: `{"success": true}`; nothing is read."""
 
     success: NotRequired[bool]
+
+
+class LinksWritten(TypedDict):
+    """`createRowLink` / `updateRowLink`: links created, or replaced row by row."""
+
+    success: NotRequired[bool]
+
+
+class LinksDeleted(TypedDict):
+    """`deleteRowLink`: SeaTable counts every pair asked for, linked or not (API_ISSUES #9)."""
+
+    deleted_links_count: int
+    success: NotRequired[bool]
+
+
+class LinkedRecord(TypedDict):
+    """One record a row links to, shown by the other table's first column (`listRowLinks`)."""
+
+    row_id: str
+    display_value: Any
+
+
+LinkedRecords = dict[str, list[LinkedRecord]]
+"""`listRowLinks`: for each row asked about, the records it links to, oldest first."""
+
+
+class BigDataRowsAdded(TypedDict):
+    """`addBigDataRows`: how many rows went into the big-data backend."""
+
+    inserted_row_count: int
+
+
+class ViewArchived(TypedDict):
+    """`moveRowsToBigData`: a failure comes as `"success": false` (raised as `QueryError`)."""
+
+    success: NotRequired[bool]
+    error_message: NotRequired[str]
+
+
+class RowsUnarchived(TypedDict):
+    """`moveRowsToNormalBackend`: the server moves the rows back in a task of its own."""
+
+    success: NotRequired[bool]
+    task_id: NotRequired[str]

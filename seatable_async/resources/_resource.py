@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from .._call import LogicalCall
+from .._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from .._operations import AnswerT, Operation
 from .._validation import AnswerCheck
 from ..types import Row
@@ -20,6 +21,9 @@ __all__ = ["GatewayResource", "Row"]
 
 class GatewayResource(abc.ABC):
     """A group of base operations, declared as `Operation`s and sent with the base token."""
+
+    _batch_limits: BatchLimits = DEFAULT_BATCH_LIMITS
+    """How many items one call of a batch method carries; `Base(batch_limits=...)` sets it."""
 
     @property
     @abc.abstractmethod

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._exceptions import InvalidInputError
 from .._operations import Operation
+from .._validation import is_text
 from ..types import MetadataAnswer
 from ._resource import GatewayResource
 
@@ -68,6 +70,18 @@ class BaseInfoResource(GatewayResource):
             return names, False
         return _names_in(await self.get_metadata(), table_name) or {}, True
 
+    async def _table(self, table_name: str, *, reread: bool = False) -> tuple[dict[str, Any], bool]:
+        """A table's metadata (by name or id) and whether it was just read: from the cache unless
+        it lacks the table or `reread`; a table the base lacks is an `InvalidInputError`."""
+        cached = None if reread else self._schema.metadata
+        table = table_in(cached, table_name) if cached is not None else None
+        if table is not None:
+            return table, False
+        table = table_in(await self.get_metadata(), table_name)
+        if table is None:
+            raise InvalidInputError(f"this base has no table {table_name!r}")
+        return table, True
+
 
 def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | None:
     """Column key → name for a table of this metadata; None when it has no such table.
@@ -85,9 +99,11 @@ def _names_in(metadata: dict[str, Any], table_name: str) -> dict[str, str] | Non
 
 
 def table_in(metadata: dict[str, Any], table_name: str) -> dict[str, Any] | None:
-    """The table of this metadata named `table_name` (or with that id); None when none is."""
+    """The table of this metadata named `table_name` (or with that id) and a text `_id`; None
+    when none is."""
     tables = objects(metadata.get("tables"))
-    return next((t for t in tables if table_name in (t.get("name"), t.get("_id"))), None)
+    matches = (t for t in tables if table_name in (t.get("name"), t.get("_id")))
+    return next((t for t in matches if is_text(t.get("_id"))), None)
 
 
 def objects(value: object) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from .._constants import DEFAULT_BATCH_LIMITS, MAX_LIST_ROWS, BatchLimits
+from .._constants import DEFAULT_BATCH_LIMITS, MAX_LIST_ROWS
 from .._encoding import row_values
 from .._exceptions import InvalidInputError, SeaTableError
 from .._operations import Operation
@@ -22,6 +22,7 @@ from .._validation import (
     without_none,
 )
 from ..types import AppendedRows, RowsPage, Success
+from ._batch import in_chunks
 from ._resource import Row
 from .base_info import BaseInfoResource
 
@@ -62,7 +63,6 @@ _T = TypeVar("_T")
 class RowsResource(BaseInfoResource):
     """Row operations with the official SDK's names and argument order."""
 
-    _batch_limits: BatchLimits = DEFAULT_BATCH_LIMITS
     """How batch methods split their input; a client may set its own."""
 
     async def list_rows(
@@ -156,20 +156,14 @@ class RowsResource(BaseInfoResource):
         table_name = require_text("table_name", table_name)
         rows = [row_values(f"rows_data[{i}]", row) for i, row in enumerate(_items(rows_data))]
         flag = optional_flag("apply_default", apply_default)
-        total: AppendedRows = {"inserted_row_count": 0, "row_ids": []}
-        chunks = _chunks(rows, self._batch_limits.append_rows)
-        for number, chunk in enumerate(chunks):
-            body = without_none(table_name=table_name, rows=chunk, apply_default=flag)
-            try:
-                answer = await self._call(APPEND_ROWS, json=body)
-            except SeaTableError as error:
-                _record_partial(error, total, number, len(chunks), len(rows))
-                raise
-            if "first_row" in answer and "first_row" not in total:
-                total["first_row"] = answer["first_row"]
-            total["inserted_row_count"] += answer["inserted_row_count"]
-            total["row_ids"].extend(answer["row_ids"])
-        return total
+
+        async def send(chunk: Sequence[dict[str, Any]]) -> AppendedRows:
+            body = without_none(table_name=table_name, rows=list(chunk), apply_default=flag)
+            return await self._call(APPEND_ROWS, json=body)
+
+        nothing: AppendedRows = {"inserted_row_count": 0, "row_ids": []}
+        size = self._batch_limits.append_rows
+        return await in_chunks("batch_append_rows", rows, size, send, nothing)
 
     async def update_row(
         self, table_name: str, row_id: str, row_data: Mapping[str, Any]
@@ -184,9 +178,13 @@ class RowsResource(BaseInfoResource):
         `update_rows` updates, in order; safe to repeat, so retried like a read."""
         table_name = require_text("table_name", table_name)
         updates = [_update(f"rows_data[{i}]", item) for i, item in enumerate(_items(rows_data))]
-        for chunk in _chunks(updates, self._batch_limits.update_rows):
-            await self._call(UPDATE_ROWS, json={"table_name": table_name, "updates": chunk})
-        return {"success": True}
+
+        async def send(chunk: Sequence[dict[str, Any]]) -> Success:
+            body = {"table_name": table_name, "updates": list(chunk)}
+            return await self._call(UPDATE_ROWS, json=body)
+
+        size = self._batch_limits.update_rows
+        return await in_chunks("batch_update_rows", updates, size, send, {"success": True})
 
     async def delete_row(self, table_name: str, row_id: str) -> Success:
         """Deletes one row by `_id` (`deleteRow`)."""
@@ -196,9 +194,13 @@ class RowsResource(BaseInfoResource):
         """Deletes rows by `_id` in `deleteRow` calls of `delete_rows` ids; safe to repeat."""
         table_name = require_text("table_name", table_name)
         ids = _row_ids(row_ids)
-        for chunk in _chunks(ids, self._batch_limits.delete_rows):
-            await self._call(DELETE_ROWS, json={"table_name": table_name, "row_ids": chunk})
-        return {"success": True}
+
+        async def send(chunk: Sequence[str]) -> Success:
+            body = {"table_name": table_name, "row_ids": list(chunk)}
+            return await self._call(DELETE_ROWS, json=body)
+
+        size = self._batch_limits.delete_rows
+        return await in_chunks("batch_delete_rows", ids, size, send, {"success": True})
 
     async def lock_rows(self, table_name: str, row_ids: Iterable[str]) -> Success:
         """Locks rows against editing (`lockRows`, enterprise only); locked ones may be included."""
@@ -276,23 +278,3 @@ def _update(name: str, item: object) -> dict[str, Any]:
         "row_id": require_text(f"{name}['row_id']", item["row_id"]),
         "row": row_values(f"{name}['row']", item["row"]),
     }
-
-
-def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
-def _record_partial(
-    error: SeaTableError, stored: AppendedRows, failed: int, calls: int, rows: int
-) -> None:
-    """Gives `error` what the calls before the failed one stored, as `partial`."""
-    error.partial = {
-        "inserted_row_count": stored["inserted_row_count"],
-        "row_ids": list(stored["row_ids"]),
-    }
-    if calls > 1:
-        error.message += (
-            f" (batch_append_rows: call {failed + 1} of {calls} failed; the calls before it "
-            f"stored {stored['inserted_row_count']} of {rows} rows, listed in .partial)"
-        )
-        error.args = (error.message, *error.args[1:])

@@ -281,10 +281,14 @@ def add_archived_rows(call: Call) -> Json:
 
 
 def archive_view(call: Call) -> Json:
-    """``moveRowsToBigData``: every row of the view moves to the big-data backend."""
+    """``moveRowsToBigData``: every row of the view moves to the big-data backend.
+
+    ``view_name`` is required (6.0 replaced the old ``where`` clause with it)."""
     body = call.body()
     table = call.table(body)
-    view = call.store.view(table, str(body.get("view_name")))
+    if not nonempty_text(body.get("view_name")):
+        raise gateway_error(400, "view_name invalid")
+    view = call.store.view(table, body["view_name"])
     row_ids = [r["_id"] for r in call.store.select(call.base, table, view=view)]
     call.store.set_archived(call.base, table, row_ids, True)
     return {"success": True, "error_message": ""}
