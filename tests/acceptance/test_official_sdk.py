@@ -172,3 +172,27 @@ def test_sdk_only_used_served_routes(sdk_run: SdkRun, record_property: Any) -> N
         if not 200 <= r.status < 300
     ]
     assert not failures, "\n".join(failures)
+
+
+_PUBLIC_METHODS = """
+import inspect, json
+from seatable_api import Account, SeaTableAPI
+print(json.dumps({
+    name: [
+        n for n, v in vars(cls).items()
+        if not n.startswith("_") and (inspect.isfunction(v) or isinstance(v, property))
+    ]
+    for name, cls in (("Base", SeaTableAPI), ("Account", Account))
+}))
+"""
+
+
+def test_the_parity_document_lists_every_official_method(sdk_python: Path) -> None:
+    from ..test_parity import official_names
+
+    completed = _run([str(sdk_python), "-I", "-c", _PUBLIC_METHODS], DRIVER_TIMEOUT, check=True)
+    installed = json.loads(completed.stdout)
+    listed = official_names()
+    assert {key: sorted(names) for key, names in installed.items()} == {
+        key: sorted(names) for key, names in listed.items()
+    }
