@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._constants import MAX_LIST_ROWS
 from .._exceptions import InvalidInputError
 from .._filters import (
     condition_columns,
@@ -91,13 +90,12 @@ class FiltersResource(RowsResource, SQLResource):
         return sorted(shown, key=lambda row: order[row["_id"]])
 
     async def _view_row_ids(self, table_name: str, view_name: str) -> list[str]:
-        """The ids of a view's rows in its order, in `listRows` pages until a short one."""
-        ids: list[str] = []
-        while True:
-            page = await self.list_rows(table_name, view_name, start=len(ids), limit=MAX_LIST_ROWS)
-            ids.extend(row["_id"] for row in page if isinstance(row.get("_id"), str))
-            if len(page) < MAX_LIST_ROWS:
-                return ids
+        """The ids of a view's rows in its order, read page by page."""
+        return [
+            row["_id"]
+            async for row in self.iter_rows(table_name, view_name)
+            if isinstance(row.get("_id"), str)
+        ]
 
 
 def _knows(table: dict[str, Any], names: Sequence[str], view_name: str | None) -> bool:

@@ -491,3 +491,14 @@ def _counted(partial: dict[str, Any] | None) -> dict[str, Any]:
     """What a partial append answer says was stored (its `first_row` aside)."""
     assert partial is not None
     return {key: partial[key] for key in ("inserted_row_count", "row_ids")}
+
+
+async def test_batch_limits_are_a_client_setting(server: respx.MockRouter) -> None:
+    route = server.delete(ROWS).mock(return_value=httpx.Response(200, json={"success": True}))
+    limits = BatchLimits(delete_rows=3)
+    async with Base(API_TOKEN, SERVER, batch_limits=limits) as base:
+        await base.batch_delete_rows("Table1", IDS[:5])
+        assert base.with_options(timeout=5)._batch_limits is limits
+    assert [len(json.loads(call.request.read())["row_ids"]) for call in route.calls] == [3, 2]
+    with pytest.raises(InvalidInputError, match="batch_limits"):
+        Base(API_TOKEN, SERVER, batch_limits={"delete_rows": 3})  # type: ignore[arg-type]
