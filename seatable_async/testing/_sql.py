@@ -4,8 +4,8 @@ Statements are parsed as MySQL (SeaTable's dialect), checked against SeaTable's 
 restrictions, then rewritten node by node: table names become the emulator's SQLite tables and
 column names become ``c_<key>`` columns. ``?`` placeholders stay placeholders and are bound as
 SQLite parameters; no user text is ever pasted into generated SQL. Where SeaTable's semantics
-are not SQLite's (case-sensitive ``LIKE``, dates as times), ``_sql_rules`` rewrites the tree
-first.
+are not SQLite's (case-sensitive ``LIKE``, dates as times, list operators), ``_sql_rules``
+rewrites the tree first.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ from sqlglot.errors import ParseError, TokenError
 
 from ._cells import column_source, decode_cell
 from ._errors import gateway_error
-from ._sql_rules import apply_comparison_rules, refuse_reserved_functions
+from ._sql_rules import (
+    apply_comparison_rules,
+    mark_list_operators,
+    refuse_reserved_functions,
+)
 from ._store import (
     LINK_CELL_MAX,
     SYSTEM_COLUMN_TYPES,
@@ -419,7 +423,7 @@ def run_sql(
     params = list(parameters or [])
     tokens = _check_restrictions(sql, params)
     refuse_reserved_functions(sql, tokens)
-    tree = _parse(sql)
+    tree = _parse(mark_list_operators(sql, tokens))
     if isinstance(tree, exp.Select):
         return _select(store, base, tree, params, keys=not convert_keys, server_only=server_only)
     if isinstance(tree, exp.Update):

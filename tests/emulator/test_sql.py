@@ -79,7 +79,8 @@ async def test_parameter_count_must_match(people: Emulator) -> None:
         "SELECT NO_SUCH_FUNCTION(Name) FROM Contacts",
         "UPDATE Contacts SET Age = 1 WHERE NO_SUCH_FUNCTION(Name)",
         "SELECT emulator_like(Name, 'A%', 0) FROM Contacts",
-        "SELECT Name FROM Contacts WHERE EMULATOR_INSTANT(Birthday) > ''",
+        "SELECT Name FROM Contacts WHERE EMULATOR_LIST_OP('has_any_of', Tags, 'red')",
+        "SELECT Name FROM Contacts WHERE Tags HAS ANY OF 'red'",
         "SELECT Name FROM Contacts WHERE Name LIKE 'a' ESCAPE 'xy'",
         "SELECT ABS() FROM Contacts",
     ],
@@ -277,6 +278,25 @@ SEMANTICS: dict[str, list[tuple[str, list[object], set[str]]]] = {
         ("Birthday NOT IN ('2023-12-01')", [], {"Ann", "ann"}),
         ("_ctime > '2000-01-01'", [], EVERY),
     ],
+    "list operators": [
+        ("Tags HAS ANY OF ('red', 'green')", [], {"Ann", "Bob"}),
+        ("Tags has any of (?)", ["blue"], {"Ann", "ann"}),
+        ("Tags HAS ALL OF ('red', 'blue')", [], {"Ann"}),
+        ("Tags HAS NONE OF ('red')", [], {"ann", "Änne_%", ""}),
+        ("Tags IS EXACTLY ('blue', 'red')", [], {"Ann"}),
+        ("Tags IS EXACTLY (?)", ["red"], {"Bob"}),
+        ("NOT Tags HAS ANY OF ('red') AND Age > 40", [], {"ann"}),
+        ("Name HAS ANY OF ('Bob', 'Cy')", [], {"Bob"}),
+        ("Name = 'HAS ANY OF (1)' OR `Name` IS EXACTLY ('Ann')", [], {"Ann"}),
+    ],
+    "a list compares by its first element": [
+        ("Tags = 'red'", [], {"Ann", "Bob"}),
+        ("Tags = 'blue'", [], {"ann"}),
+        ("Tags != 'red'", [], {"ann"}),
+        ("Tags LIKE 'b%'", [], {"ann"}),
+        ("Tags LIKE '%'", [], EVERY),
+        ("Tags IS NULL", [], {"Änne_%", ""}),
+    ],
 }
 """SeaTable's documented WHERE semantics: rule → (condition, parameters, names selected)."""
 
@@ -305,3 +325,11 @@ async def test_dates_still_render_with_their_offset(varied: Emulator) -> None:
         "2024-01-31T00:00:00+00:00",
         "2024-01-31T00:00:00+00:00",
     ]
+
+
+async def test_list_operators_select_rows_to_update_and_delete(varied: Emulator) -> None:
+    async with gateway_for(varied) as gw:
+        await gw.sql("UPDATE Contacts SET Age = 1 WHERE Tags HAS ALL OF (?)", "red")
+        await gw.sql("DELETE FROM Contacts WHERE Tags IS EXACTLY ('blue')")
+    rows = {r.get("Name"): r.get("Age") for r in varied.rows("Contacts")}
+    assert rows == {"Ann": 1, "Bob": 1, "Änne_%": None, None: None}
