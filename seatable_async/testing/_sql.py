@@ -4,8 +4,8 @@ Statements are parsed as MySQL (SeaTable's dialect), checked against SeaTable's 
 restrictions, then rewritten node by node: table names become the emulator's SQLite tables and
 column names become ``c_<key>`` columns. ``?`` placeholders stay placeholders and are bound as
 SQLite parameters; no user text is ever pasted into generated SQL. Where SeaTable's semantics
-are not SQLite's (case-sensitive ``LIKE``, dates as times, list operators), ``_sql_rules``
-rewrites the tree first.
+are not SQLite's (case-sensitive ``LIKE``, dates as times, list operators, NULL in ``WHERE``),
+``_sql_rules`` rewrites the tree first.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ._cells import column_source, decode_cell
 from ._errors import gateway_error
 from ._sql_rules import (
     apply_comparison_rules,
+    apply_null_rules,
     mark_list_operators,
     refuse_reserved_functions,
 )
@@ -186,10 +187,14 @@ def _rewrite_columns(tree: exp.Expression, scope: _Scope, keep: set[str]) -> Non
         node.replace(_ref(alias, system or column_source(column or {})))
 
 
-def _translate(part: exp.Expression, scope: _Scope, keep: set[str]) -> exp.Expression:
-    """``part`` with SeaTable's semantics written in and SQLite column refs; returns its root,
-    which a rule may replace."""
+def _translate(
+    part: exp.Expression, scope: _Scope, keep: set[str], *, where: bool = False
+) -> exp.Expression:
+    """``part`` with SeaTable's semantics written in (NULL rules for a WHERE) and SQLite
+    column refs; returns its root, which a rule may replace."""
     part = apply_comparison_rules(part, lambda node: scope.column_type(node, keep))
+    if where:
+        part = apply_null_rules(part)
     _rewrite_columns(part, scope, keep)
     return part
 
@@ -268,7 +273,7 @@ def _select(
         part = tree.args.get(clause)
         if part is not None:
             keep = {f"o{i}" for i in range(len(outputs))} | user_aliases
-            _translate(part, scope, keep)
+            _translate(part, scope, keep, where=clause == "where")
     _rename_alias_refs(tree, outputs)
     if server_only:
         for _, alias, _ in scope.entries:
@@ -345,7 +350,7 @@ def _matching_ids(
     _, alias, table = scope.entries[0]
     select = exp.select(_ref(alias, "_id")).from_(_aliased_table(store, scope.base, table, alias))
     if where is not None:
-        _translate(where, scope, set())
+        _translate(where, scope, set(), where=True)
         select = select.where(where.this)
     records = _run_statement(store, select.sql(dialect="sqlite"), params, max_rows=None)
     return [str(r[0]) for r in records]

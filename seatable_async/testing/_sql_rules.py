@@ -3,7 +3,9 @@
 From SeaTable's developer docs (``docs/sql/select.md``, ``docs/sql/limitations.md``): ``LIKE``
 is case-sensitive and ``ILIKE`` is not; dates compare as times; ``=``, ``!=`` and ``LIKE`` on a
 list column use its first element (``LIKE`` an empty string when there is none); the list
-operators ``HAS ANY OF``, ``HAS ALL OF``, ``HAS NONE OF`` and ``IS EXACTLY``.
+operators ``HAS ANY OF``, ``HAS ALL OF``, ``HAS NONE OF`` and ``IS EXACTLY``; and in ``WHERE``,
+``!=``, ``NOT LIKE``, ``NOT IN``, ``NOT BETWEEN`` are true for NULL while ``NOT`` treats NULL as
+false.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ._sql_functions import FIRST, INSTANT, LIKE, LIST_OP, LIST_OPERATORS, RESER
 __all__ = [
     "ColumnType",
     "apply_comparison_rules",
+    "apply_null_rules",
     "mark_list_operators",
     "refuse_reserved_functions",
 ]
@@ -189,6 +192,14 @@ _COMPARISON_RULES: dict[type[exp.Expression], Callable[..., exp.Expression]] = {
     exp.Escape: _escape,
 }
 """Node type → its rewrite; the rewrite returns the node itself when nothing changes."""
+_NULL_RULES: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
+    exp.NEQ: lambda n: exp.Coalesce(this=n.copy(), expressions=[exp.Literal.number(1)]),
+    exp.Not: lambda n: exp.Not(
+        this=exp.Coalesce(this=n.this.copy(), expressions=[exp.Literal.number(0)])
+    ),
+}
+"""WHERE's NULL rules: ``!=`` is true for NULL, ``NOT`` reads NULL as false (so ``NOT LIKE``,
+``NOT IN``, ``NOT BETWEEN`` are true for NULL)."""
 
 
 def _rewrite(
@@ -220,3 +231,8 @@ def apply_comparison_rules(root: exp.Expression, column_type: ColumnType) -> exp
     """Write SeaTable's comparison semantics into ``root`` (before its columns are renamed)."""
     rules = {kind: _bound(rule, column_type) for kind, rule in _COMPARISON_RULES.items()}
     return _rewrite(root, rules)
+
+
+def apply_null_rules(root: exp.Expression) -> exp.Expression:
+    """Write SeaTable's NULL semantics into a WHERE clause."""
+    return _rewrite(root, _NULL_RULES)

@@ -265,7 +265,8 @@ SEMANTICS: dict[str, list[tuple[str, list[object], set[str]]]] = {
         ("Name ILIKE 'äNNE%'", [], {"Änne_%"}),
         ("Name LIKE '_nn'", [], {"Ann", "ann"}),
         ("Name LIKE '%!%' ESCAPE '!'", [], {"Änne_%"}),
-        ("Name NOT LIKE 'A%'", [], {"ann", "Bob", "Änne_%"}),
+        ("Name NOT LIKE 'A%'", [], EVERY - {"Ann"}),
+        ("Name NOT ILIKE 'a%'", [], {"Bob", "Änne_%", ""}),
     ],
     "dates compare as times": [
         ("Birthday = '2024-01-31'", [], {"Ann", "ann"}),
@@ -275,7 +276,7 @@ SEMANTICS: dict[str, list[tuple[str, list[object], set[str]]]] = {
         ("Birthday < '2024-01-30T23:00:00-02:00'", [], {"Ann", "ann", "Bob"}),
         ("Birthday BETWEEN '2023-12-01' AND '2023-12-01T00:00:00Z'", [], {"Bob"}),
         ("Birthday IN ('2023-12-01', ?)", ["2020-01-01"], {"Bob"}),
-        ("Birthday NOT IN ('2023-12-01')", [], {"Ann", "ann"}),
+        ("Birthday NOT IN ('2023-12-01')", [], EVERY - {"Bob"}),
         ("_ctime > '2000-01-01'", [], EVERY),
     ],
     "list operators": [
@@ -292,10 +293,21 @@ SEMANTICS: dict[str, list[tuple[str, list[object], set[str]]]] = {
     "a list compares by its first element": [
         ("Tags = 'red'", [], {"Ann", "Bob"}),
         ("Tags = 'blue'", [], {"ann"}),
-        ("Tags != 'red'", [], {"ann"}),
+        ("Tags != 'red'", [], {"ann", "Änne_%", ""}),
         ("Tags LIKE 'b%'", [], {"ann"}),
         ("Tags LIKE '%'", [], EVERY),
         ("Tags IS NULL", [], {"Änne_%", ""}),
+    ],
+    "negations are true for NULL": [
+        ("Name != 'Ann'", [], EVERY - {"Ann"}),
+        ("Name <> ?", ["Ann"], EVERY - {"Ann"}),
+        ("Age NOT IN (30, 45)", [], {"Bob", "Änne_%", ""}),
+        ("Age NOT BETWEEN 20 AND 50", [], {"Bob", "Änne_%", ""}),
+        ("NOT (Age > 20)", [], {"Bob", "Änne_%", ""}),
+        ("NOT (Age > 20 AND Name = 'Ann')", [], EVERY - {"Ann"}),
+        ("Done IS NOT TRUE", [], EVERY - {"ann"}),
+        ("NOT (Name != 'Ann')", [], {"Ann"}),
+        ("Age > 20", [], {"Ann", "ann"}),
     ],
 }
 """SeaTable's documented WHERE semantics: rule → (condition, parameters, names selected)."""
