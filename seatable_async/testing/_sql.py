@@ -3,7 +3,9 @@
 Statements are parsed as MySQL (SeaTable's dialect), checked against SeaTable's documented
 restrictions, then rewritten node by node: table names become the emulator's SQLite tables and
 column names become ``c_<key>`` columns. ``?`` placeholders stay placeholders and are bound as
-SQLite parameters; no user text is ever pasted into generated SQL.
+SQLite parameters; no user text is ever pasted into generated SQL. Where SeaTable's semantics
+are not SQLite's (case-sensitive ``LIKE``, dates as times, list operators, NULL in ``WHERE``),
+``_sql_rules`` rewrites the tree first.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
-from sqlglot import TokenType, exp
+from sqlglot import Token, TokenType, exp
 from sqlglot.errors import ParseError, TokenError
 
 from ._cells import column_source, decode_cell
 from ._errors import gateway_error
+from ._sql_rules import (
+    apply_comparison_rules,
+    apply_null_rules,
+    mark_list_operators,
+    refuse_reserved_functions,
+)
 from ._store import (
     LINK_CELL_MAX,
     SYSTEM_COLUMN_TYPES,
@@ -88,6 +96,13 @@ class _Scope:
                 return alias, table, column, None
         raise gateway_error(400, f"no such column: {node.name}")
 
+    def column_type(self, node: exp.Column, keep: set[str]) -> str | None:
+        """SeaTable type of a column ref; None for a name in ``keep`` (a SELECT alias)."""
+        if isinstance(node.this, exp.Star) or (not node.table and node.name in keep):
+            return None
+        _, _, column, system = self.resolve(node)
+        return column["type"] if column is not None else SYSTEM_COLUMN_TYPES.get(system or "")
+
 
 def _aliased_table(store: Store, base: Base, table: Json, alias: str) -> exp.Table:
     return exp.Table(
@@ -102,8 +117,8 @@ def _ref(alias: str, storage: str) -> exp.Column:
     )
 
 
-def _check_restrictions(sql: str, parameters: Sequence[object]) -> None:
-    """SeaTable's documented refusals, checked on the token stream."""
+def _check_restrictions(sql: str, parameters: Sequence[object]) -> list[Token]:
+    """SeaTable's documented refusals, checked on the token stream (returned)."""
     try:
         tokens = _DIALECT.tokenize(sql)
     except TokenError as exc:
@@ -117,6 +132,7 @@ def _check_restrictions(sql: str, parameters: Sequence[object]) -> None:
         raise gateway_error(
             400, f"SQL has {placeholders} placeholders but {len(parameters)} parameters were given"
         )
+    return tokens
 
 
 def _parse(sql: str) -> exp.Expression:
@@ -169,6 +185,18 @@ def _rewrite_columns(tree: exp.Expression, scope: _Scope, keep: set[str]) -> Non
             continue
         alias, _, column, system = scope.resolve(node)
         node.replace(_ref(alias, system or column_source(column or {})))
+
+
+def _translate(
+    part: exp.Expression, scope: _Scope, keep: set[str], *, where: bool = False
+) -> exp.Expression:
+    """``part`` with SeaTable's semantics written in (NULL rules for a WHERE) and SQLite
+    column refs; returns its root, which a rule may replace."""
+    part = apply_comparison_rules(part, lambda node: scope.column_type(node, keep))
+    if where:
+        part = apply_null_rules(part)
+    _rewrite_columns(part, scope, keep)
+    return part
 
 
 def _envelope(metadata: list[Json], results: list[Json], is_join: bool) -> Json:
@@ -235,8 +263,7 @@ def _select(
             continue
         label = node.alias if isinstance(node, exp.Alias) else node.sql(dialect="mysql")
         outputs.append(_Output(label, None, None, None))
-        _rewrite_columns(inner, scope, user_aliases)
-        projections.append(inner)
+        projections.append(_translate(inner, scope, user_aliases))
     aliased = [exp.alias_(p, f"o{index}", quoted=True) for index, p in enumerate(projections)]
     grouped = tree.args.get("group") is not None or bool(tree.args.get("distinct"))
     link_aliases = [] if grouped else sorted({o.alias for o in outputs if o.is_link and o.alias})
@@ -245,7 +272,8 @@ def _select(
     for clause in ("where", "group", "having", "order"):
         part = tree.args.get(clause)
         if part is not None:
-            _rewrite_columns(part, scope, {f"o{i}" for i in range(len(outputs))} | user_aliases)
+            keep = {f"o{i}" for i in range(len(outputs))} | user_aliases
+            _translate(part, scope, keep, where=clause == "where")
     _rename_alias_refs(tree, outputs)
     if server_only:
         for _, alias, _ in scope.entries:
@@ -322,7 +350,7 @@ def _matching_ids(
     _, alias, table = scope.entries[0]
     select = exp.select(_ref(alias, "_id")).from_(_aliased_table(store, scope.base, table, alias))
     if where is not None:
-        _rewrite_columns(where, scope, set())
+        _translate(where, scope, set(), where=True)
         select = select.where(where.this)
     records = _run_statement(store, select.sql(dialect="sqlite"), params, max_rows=None)
     return [str(r[0]) for r in records]
@@ -398,8 +426,9 @@ def run_sql(
 
     ``server_only`` leaves out rows of the big-data backend (``_archived``)."""
     params = list(parameters or [])
-    _check_restrictions(sql, params)
-    tree = _parse(sql)
+    tokens = _check_restrictions(sql, params)
+    refuse_reserved_functions(sql, tokens)
+    tree = _parse(mark_list_operators(sql, tokens))
     if isinstance(tree, exp.Select):
         return _select(store, base, tree, params, keys=not convert_keys, server_only=server_only)
     if isinstance(tree, exp.Update):

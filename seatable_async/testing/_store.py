@@ -33,6 +33,7 @@ from ._cells import (
     quote_ident,
 )
 from ._errors import APIError, gateway_error
+from ._sql_functions import SQL_FUNCTIONS
 from ._views import new_view, view_condition, view_order
 
 __all__ = ["LINK_CELL_MAX", "SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "Base", "Json", "Store"]
@@ -117,6 +118,8 @@ class Store:
             db_path or ":memory:", check_same_thread=False, isolation_level=None
         )
         self._db.row_factory = sqlite3.Row
+        for name, (arguments, function) in SQL_FUNCTIONS.items():
+            self._db.create_function(name, arguments, function, deterministic=True)
         self._lock = threading.RLock()
         self._depth = 0
         self._rng = rng

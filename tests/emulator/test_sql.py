@@ -78,6 +78,10 @@ async def test_parameter_count_must_match(people: Emulator) -> None:
         "SELECT * FROM Contacts LIMIT 100000000000000000000000",
         "SELECT NO_SUCH_FUNCTION(Name) FROM Contacts",
         "UPDATE Contacts SET Age = 1 WHERE NO_SUCH_FUNCTION(Name)",
+        "SELECT emulator_like(Name, 'A%', 0) FROM Contacts",
+        "SELECT Name FROM Contacts WHERE EMULATOR_LIST_OP('has_any_of', Tags, 'red')",
+        "SELECT Name FROM Contacts WHERE Tags HAS ANY OF 'red'",
+        "SELECT Name FROM Contacts WHERE Name LIKE 'a' ESCAPE 'xy'",
         "SELECT ABS() FROM Contacts",
     ],
 )
@@ -223,3 +227,121 @@ async def test_an_oversized_literal_in_an_update_changes_nothing(people: Emulato
     assert response.status_code == 400
     assert "error_message" in response.json()
     assert people.rows("Contacts") == before
+
+
+# --- SeaTable's semantics (docs/sql/select.md, docs/sql/limitations.md) ----------------------
+
+
+@pytest.fixture
+def varied(emulator: Emulator) -> Emulator:
+    emulator.append_rows(
+        "Contacts",
+        [
+            {"Name": "Ann", "Age": 30, "Birthday": "2024-01-31", "Tags": ["red", "blue"]},
+            {"Name": "ann", "Age": 45, "Birthday": "2024/01/31", "Tags": ["blue"], "Done": True},
+            {"Name": "Bob", "Age": 17, "Birthday": "2023-12-01", "Tags": ["red"]},
+            {"Name": "Änne_%"},
+            {},
+        ],
+    )
+    return emulator
+
+
+EVERY = {"Ann", "ann", "Bob", "Änne_%", ""}
+
+
+async def names(emulator: Emulator, where: str, *params: object) -> set[str]:
+    async with gateway_for(emulator) as gw:
+        response = await gw.sql(f"SELECT Name FROM Contacts WHERE {where}", *params)
+    assert response.status_code == 200, response.text
+    return {row["Name"] or "" for row in response.json()["results"]}
+
+
+SEMANTICS: dict[str, list[tuple[str, list[object], set[str]]]] = {
+    "LIKE is case-sensitive, ILIKE is not": [
+        ("Name LIKE 'A%'", [], {"Ann"}),
+        ("Name LIKE ?", ["a%"], {"ann"}),
+        ("Name ILIKE 'a%'", [], {"Ann", "ann"}),
+        ("Name ILIKE 'äNNE%'", [], {"Änne_%"}),
+        ("Name LIKE '_nn'", [], {"Ann", "ann"}),
+        ("Name LIKE '%!%' ESCAPE '!'", [], {"Änne_%"}),
+        ("Name NOT LIKE 'A%'", [], EVERY - {"Ann"}),
+        ("Name NOT ILIKE 'a%'", [], {"Bob", "Änne_%", ""}),
+    ],
+    "dates compare as times": [
+        ("Birthday = '2024-01-31'", [], {"Ann", "ann"}),
+        ("Birthday = ?", ["2024-01-31T01:00:00+01:00"], {"Ann", "ann"}),
+        ("Birthday > '2024-01-31'", [], set()),
+        ("Birthday <= '2024-01-31 00:00:00'", [], {"Ann", "ann", "Bob"}),
+        ("Birthday < '2024-01-30T23:00:00-02:00'", [], {"Ann", "ann", "Bob"}),
+        ("Birthday BETWEEN '2023-12-01' AND '2023-12-01T00:00:00Z'", [], {"Bob"}),
+        ("Birthday IN ('2023-12-01', ?)", ["2020-01-01"], {"Bob"}),
+        ("Birthday NOT IN ('2023-12-01')", [], EVERY - {"Bob"}),
+        ("_ctime > '2000-01-01'", [], EVERY),
+    ],
+    "list operators": [
+        ("Tags HAS ANY OF ('red', 'green')", [], {"Ann", "Bob"}),
+        ("Tags has any of (?)", ["blue"], {"Ann", "ann"}),
+        ("Tags HAS ALL OF ('red', 'blue')", [], {"Ann"}),
+        ("Tags HAS NONE OF ('red')", [], {"ann", "Änne_%", ""}),
+        ("Tags IS EXACTLY ('blue', 'red')", [], {"Ann"}),
+        ("Tags IS EXACTLY (?)", ["red"], {"Bob"}),
+        ("NOT Tags HAS ANY OF ('red') AND Age > 40", [], {"ann"}),
+        ("Name HAS ANY OF ('Bob', 'Cy')", [], {"Bob"}),
+        ("Name = 'HAS ANY OF (1)' OR `Name` IS EXACTLY ('Ann')", [], {"Ann"}),
+    ],
+    "a list compares by its first element": [
+        ("Tags = 'red'", [], {"Ann", "Bob"}),
+        ("Tags = 'blue'", [], {"ann"}),
+        ("Tags != 'red'", [], {"ann", "Änne_%", ""}),
+        ("Tags LIKE 'b%'", [], {"ann"}),
+        ("Tags LIKE '%'", [], EVERY),
+        ("Tags IS NULL", [], {"Änne_%", ""}),
+    ],
+    "negations are true for NULL": [
+        ("Name != 'Ann'", [], EVERY - {"Ann"}),
+        ("Name <> ?", ["Ann"], EVERY - {"Ann"}),
+        ("Age NOT IN (30, 45)", [], {"Bob", "Änne_%", ""}),
+        ("Age NOT BETWEEN 20 AND 50", [], {"Bob", "Änne_%", ""}),
+        ("NOT (Age > 20)", [], {"Bob", "Änne_%", ""}),
+        ("NOT (Age > 20 AND Name = 'Ann')", [], EVERY - {"Ann"}),
+        ("Done IS NOT TRUE", [], EVERY - {"ann"}),
+        ("NOT (Name != 'Ann')", [], {"Ann"}),
+        ("Age > 20", [], {"Ann", "ann"}),
+    ],
+}
+"""SeaTable's documented WHERE semantics: rule → (condition, parameters, names selected)."""
+
+
+@pytest.mark.parametrize(
+    ("where", "params", "expected"),
+    [
+        pytest.param(*case, id=f"{rule}: {case[0]}")
+        for rule, cases in SEMANTICS.items()
+        for case in cases
+    ],
+)
+async def test_seatable_where_semantics(
+    varied: Emulator, where: str, params: list[object], expected: set[str]
+) -> None:
+    assert await names(varied, where, *params) == expected
+
+
+async def test_dates_still_render_with_their_offset(varied: Emulator) -> None:
+    async with gateway_for(varied) as gw:
+        response = await gw.sql(
+            "SELECT Birthday FROM Contacts WHERE Birthday >= '2023-01-01' ORDER BY Birthday"
+        )
+    assert [r["Birthday"] for r in response.json()["results"]] == [
+        "2023-12-01T00:00:00+00:00",
+        "2024-01-31T00:00:00+00:00",
+        "2024-01-31T00:00:00+00:00",
+    ]
+
+
+async def test_list_operators_select_rows_to_update_and_delete(varied: Emulator) -> None:
+    async with gateway_for(varied) as gw:
+        await gw.sql("UPDATE Contacts SET Age = 1 WHERE Tags HAS ALL OF (?)", "red")
+        await gw.sql("DELETE FROM Contacts WHERE Tags IS EXACTLY ('blue')")
+    rows = {r.get("Name"): r.get("Age") for r in varied.rows("Contacts")}
+    assert rows == {"Ann": 1, "Bob": 1, "Änne_%": None, None: None}
