@@ -20,10 +20,9 @@ from typing import Any
 
 import anyio
 import httpx
+from client_vs_official import TABLE, TOKEN, emulator_process
 
 from seatable_async import Base
-
-from client_vs_official import TABLE, TOKEN, emulator_process
 
 
 def _rows(count: int, tag: str) -> list[dict[str, Any]]:
