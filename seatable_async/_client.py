@@ -52,6 +52,7 @@ from ._validation import (
 )
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.files import FilesResource
 from .resources.filters import FiltersResource
 from .resources.links import LinksResource
 from .resources.rows import RowsResource
@@ -306,7 +307,15 @@ class _Client:
         await self.aclose()
 
 
-class Base(_Client, FiltersResource, LinksResource, BigDataResource, RowsResource, SQLResource):
+class Base(
+    _Client,
+    FiltersResource,
+    LinksResource,
+    BigDataResource,
+    RowsResource,
+    SQLResource,
+    FilesResource,
+):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed

@@ -15,6 +15,7 @@ __all__ = [
     "AppendedRows",
     "BaseGrant",
     "BigDataRowsAdded",
+    "DownloadLink",
     "LinkedRecord",
     "LinkedRecords",
     "LinksDeleted",
@@ -25,6 +26,8 @@ __all__ = [
     "RowsUnarchived",
     "SQLResult",
     "Success",
+    "UploadLink",
+    "UploadedFile",
     "ViewArchived",
 ]
 
@@ -128,3 +131,28 @@ class RowsUnarchived(TypedDict):
 
     success: NotRequired[bool]
     task_id: NotRequired[str]
+
+
+class UploadLink(TypedDict):
+    """`getUploadLink`: where to upload (valid some minutes) and the folders files go to."""
+
+    upload_link: str
+    workspace_id: int
+    parent_path: str
+    img_relative_path: str
+    file_relative_path: str
+
+
+class DownloadLink(TypedDict):
+    """`getFileDownloadLink`: a file-server link to the asset, valid some hours."""
+
+    download_link: str
+
+
+class UploadedFile(TypedDict):
+    """An uploaded file as a file column's cell holds it; an image column holds its `url`."""
+
+    name: str
+    size: int
+    type: str
+    url: str

@@ -72,6 +72,8 @@ async def _read(response: httpx.Response) -> httpx.Response:
 class StatusClassifierTransport(httpx.AsyncBaseTransport):
     """Reads every response within the per-attempt deadline and raises typed errors.
 
+    A streamed call's success comes back once its headers are in, its body unread.
+
     Failed responses are read and closed before raising, so no pool connection leaks.
     """
 
@@ -83,7 +85,11 @@ class StatusClassifierTransport(httpx.AsyncBaseTransport):
         options = call_options(request)
         try:
             with anyio.fail_after(options.timeout):
-                response = await _read(await self._inner.handle_async_request(request))
+                response = await self._inner.handle_async_request(request)
+                if options.stream and response.is_success:
+                    response.request = request
+                    return response
+                response = await _read(response)
         except TimeoutError as error:
             raise APITimeoutError(
                 f"{describe(request)} took longer than {options.timeout:g} s",

@@ -30,6 +30,9 @@ class CallOptions:
     deadline: float | None = None
     """When the logical call's budget runs out, on the policy's clock; None: `max_elapsed`
     from the first attempt."""
+    stream: bool = False
+    """A success's body is handed back unread and open (a download); the caller closes it.
+    An error's body is still read and classified."""
 
 
 def call_options(request: httpx.Request) -> CallOptions:

@@ -348,10 +348,15 @@ def _free_name(emulator: Emulator, base: Base, relative: str, name: str) -> str:
     return candidate
 
 
+def _asset_path(call: WebCall) -> str:
+    """The ``path`` query parameter with its leading slash, which SeaTable lets callers omit."""
+    return "/" + call.request.query_params.get("path", "").lstrip("/")
+
+
 async def download_link(call: WebCall) -> Json:
     """``getFileDownloadLink``: 404 ``path ... not found.`` for missing files (6.2 spec)."""
     base = call.api_base
-    path = call.request.query_params.get("path", "")
+    path = _asset_path(call)
     if call.emulator.store.asset(base, path) is None:
         raise web_error(404, f"path {path} not found.")
     token = call.emulator.rng.randbytes(16).hex()
@@ -374,7 +379,7 @@ async def download_file(call: WebCall) -> Response:
 
 async def delete_asset(call: WebCall) -> Json:
     """``deleteBaseAsset``."""
-    path = call.request.query_params.get("path", "")
+    path = _asset_path(call)
     if not call.emulator.store.delete_asset(call.api_base, path):
         raise web_error(404, "File not found.")
     return {"success": True}

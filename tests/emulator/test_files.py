@@ -63,3 +63,22 @@ async def test_upload_rejects_bad_relative_path_and_unknown_link(emulator: Emula
     assert bad.status_code == 400
     assert unknown.status_code == 403
     assert no_token.status_code == 403
+
+
+async def test_asset_paths_are_found_without_their_leading_slash(emulator: Emulator) -> None:
+    async with client_for(emulator) as client:
+        link = (await client.get("/api/v2.1/dtable/app-upload-link/", headers=API)).json()
+        await client.post(
+            link["upload_link"] + "?ret-json=1",
+            data={"parent_dir": link["parent_path"], "relative_path": link["file_relative_path"]},
+            files={"file": ("a.txt", b"a")},
+        )
+        path = f"{link['file_relative_path']}/a.txt"
+        found = await client.get(
+            "/api/v2.1/dtable/app-download-link/", params={"path": path}, headers=API
+        )
+        deleted = await client.delete(
+            "/api/v2.1/dtable/app-asset/", params={"path": path}, headers=API
+        )
+    assert found.status_code == 200
+    assert deleted.json() == {"success": True}
