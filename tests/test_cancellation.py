@@ -356,7 +356,7 @@ async def test_random_cancellation_leaves_the_pool_fully_usable(
         assert stuck_connections(pool) == []
         assert pool._requests == []
         server.failure_rate = 0.0
-        with anyio.fail_after(2):
+        with anyio.fail_after(10):  # a wedged pool never serves it; a loaded machine is slow
             async with anyio.create_task_group() as burst:
                 for _ in range(2 * POOL_SIZE):
                     burst.start_soon(base.list_rows, "Table1")
