@@ -6,12 +6,12 @@ shows it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import InvalidInputError
 from .._operations import Operation
 from .._secrets import Secrets
-from .._validation import require_int, require_text, without_none
+from .._validation import is_text, require_int, require_text, without_none
 from ..types import (
     AccountInfo,
     ApiToken,
@@ -26,6 +26,9 @@ from ..types import (
     Workspaces,
 )
 from ._resource import Resource
+
+if TYPE_CHECKING:
+    from .._client import Base
 
 __all__ = ["AccountResource"]
 
@@ -105,6 +108,10 @@ class AccountResource(Resource):
 
     _session: Any
     """The client's session; its `secrets` learn every API token returned."""
+
+    async def get_base(self, workspace_id: int, base_name: str) -> Base:
+        """A ready `Base` for a base of this account (the client defines it)."""
+        raise NotImplementedError
 
     @property
     def _secrets(self) -> Secrets:
@@ -235,3 +242,26 @@ class AccountResource(Resource):
         """Removes a base's star (`unfavoriteBase`)."""
         params = {"dtable_uuid": require_text("base_uuid", base_uuid)}
         return await self._call(UNSTAR_BASE, params=params)
+
+    async def get_base_by_uuid(self, base_uuid: str) -> Base:
+        """A ready `Base` for the base with this UUID, found by `listWorkspaces`: no route of the
+        6.2 spec grants a base token by UUID, only by workspace and name."""
+        wanted = require_text("base_uuid", base_uuid)
+        async with self._call_scope("get_base_by_uuid()"):
+            for workspace in (await self.list_workspaces())["workspace_list"]:
+                for key in ("table_list", "shared_table_list"):
+                    found = _named_base(workspace.get(key), wanted)
+                    if found is not None:
+                        return await self.get_base(*found)
+        raise InvalidInputError(f"no base the account reaches has the UUID {wanted!r}")
+
+
+def _named_base(records: object, base_uuid: str) -> tuple[int, str] | None:
+    """(workspace id, name) of the base with this UUID among a workspace's base records."""
+    for record in records if isinstance(records, list) else ():
+        if not isinstance(record, dict) or record.get("uuid") != base_uuid:
+            continue
+        workspace_id, name = record.get("workspace_id"), record.get("name")
+        if isinstance(workspace_id, int) and not isinstance(workspace_id, bool) and is_text(name):
+            return workspace_id, name
+    return None

@@ -200,3 +200,13 @@ async def test_api_tokens_round_trip_through_the_emulator() -> None:
         await account.delete_api_token(1, "Test Base", "script")
         with pytest.raises(NotFoundError):
             await account.delete_api_token(1, "Test Base", "script")
+
+
+async def test_a_base_is_found_by_its_uuid() -> None:
+    emulator = Emulator(username="me@example.com", password="pw")
+    async with emulated_account(emulator) as account:
+        made = await account.add_base("Other")
+        base = await account.get_base_by_uuid(made["uuid"])
+        assert (base.base_uuid, base.dtable_name) == (made["uuid"], "Other")
+        with pytest.raises(InvalidInputError, match="UUID"):
+            await account.get_base_by_uuid("0" * 36)
