@@ -50,6 +50,7 @@ from ._validation import (
     server_root,
     warn_if_plain_http,
 )
+from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
 from .resources.files import FilesResource
@@ -441,7 +442,7 @@ class Base(
         return f"Base(server_url={self.server_url!r}, base_uuid={self.base_uuid!r})"
 
 
-class Account(_Client):
+class Account(_Client, AccountResource):
     """A SeaTable account: login name and password (as the official SDK), or an account token."""
 
     def __init__(

@@ -11,9 +11,16 @@ from typing_extensions import NotRequired, TypedDict
 from ._validation import is_rows, is_segment, is_token
 
 __all__ = [
+    "AccountInfo",
     "AccountToken",
+    "ApiToken",
+    "ApiTokens",
     "AppendedRows",
+    "BaseCopied",
+    "BaseCreated",
     "BaseGrant",
+    "BaseRecord",
+    "BaseRenamed",
     "BigDataRowsAdded",
     "DownloadLink",
     "LinkedRecord",
@@ -25,10 +32,13 @@ __all__ = [
     "RowsPage",
     "RowsUnarchived",
     "SQLResult",
+    "StarredBases",
     "Success",
+    "TempApiToken",
     "UploadLink",
     "UploadedFile",
     "ViewArchived",
+    "Workspaces",
 ]
 
 Row = dict[str, Any]
@@ -156,3 +166,74 @@ class UploadedFile(TypedDict):
     size: int
     type: str
     url: str
+
+
+class AccountInfo(TypedDict):
+    """`getAccountInfo`: the user's id (`email`, `...@auth.local`), name, quotas and settings."""
+
+    email: str
+    name: NotRequired[str]
+    contact_email: NotRequired[str]
+    login_id: NotRequired[str]
+
+
+class Workspaces(TypedDict):
+    """`listWorkspaces`: the starred, shared, personal and group workspaces with their bases."""
+
+    workspace_list: Annotated[list[dict[str, Any]], is_rows]
+
+
+class BaseRecord(TypedDict):
+    """A base as the account API shows it; `id` is its number, not its `uuid`."""
+
+    id: NotRequired[int]
+    workspace_id: NotRequired[int]
+    uuid: Annotated[str, is_segment]
+    name: str
+
+
+class BaseCreated(TypedDict):
+    """`createBase`: the new base (holding Table1, its Default View and three empty rows)."""
+
+    table: BaseRecord
+
+
+class BaseRenamed(TypedDict):
+    """`updateBase`: the base under its new name."""
+
+    table: BaseRecord
+
+
+class BaseCopied(TypedDict):
+    """`copyBaseFromWorkspace`: the copy."""
+
+    dtable: BaseRecord
+
+
+class ApiToken(TypedDict):
+    """`createApiToken` / `updateApiToken`, and each of `listApiTokens`: one app's token."""
+
+    app_name: str
+    api_token: Annotated[str, is_token]
+    permission: str
+    generated_by: NotRequired[str]
+    generated_at: NotRequired[str]
+    last_access: NotRequired[str]
+
+
+class ApiTokens(TypedDict):
+    """`listApiTokens`: the API tokens of a base."""
+
+    api_tokens: Annotated[list[ApiToken], is_rows]
+
+
+class TempApiToken(TypedDict):
+    """`createTempApiToken`: an API token (a JWT) valid for one hour."""
+
+    api_token: Annotated[str, is_token]
+
+
+class StarredBases(TypedDict):
+    """`listFavorites`: the starred bases."""
+
+    user_starred_dtable_list: Annotated[list[BaseRecord], is_rows]

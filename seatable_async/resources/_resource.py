@@ -16,19 +16,11 @@ from ..types import Row
 if TYPE_CHECKING:
     from .base_info import SchemaCache
 
-__all__ = ["GatewayResource", "Row"]
+__all__ = ["GatewayResource", "Resource", "Row"]
 
 
-class GatewayResource(abc.ABC):
-    """A group of base operations, declared as `Operation`s and sent with the base token."""
-
-    _batch_limits: BatchLimits = DEFAULT_BATCH_LIMITS
-    """How many items one call of a batch method carries; `Base(batch_limits=...)` sets it."""
-
-    @property
-    @abc.abstractmethod
-    def _schema(self) -> SchemaCache:
-        """The cached metadata the client and its views share."""
+class Resource(abc.ABC):
+    """A group of operations, declared as `Operation`s and sent by the client it is mixed into."""
 
     @abc.abstractmethod
     async def _call(
@@ -47,3 +39,15 @@ class GatewayResource(abc.ABC):
     @abc.abstractmethod
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
         """One deadline and one set of options for a method that sends several requests."""
+
+
+class GatewayResource(Resource):
+    """A group of base operations, sent with the base token."""
+
+    _batch_limits: BatchLimits = DEFAULT_BATCH_LIMITS
+    """How many items one call of a batch method carries; `Base(batch_limits=...)` sets it."""
+
+    @property
+    @abc.abstractmethod
+    def _schema(self) -> SchemaCache:
+        """The cached metadata the client and its views share."""

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import _gateway, _web
+from . import _gateway, _web, _web_account
 from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
@@ -128,7 +128,7 @@ def build_app(emulator: Emulator) -> Starlette:
         endpoint = _gateway_endpoint(emulator, method, suffix, handler)
         path = suffix if suffix.startswith("/api/") else GATEWAY_PREFIX + suffix
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
-    for method, path, web_handler, auth in _web.ROUTES:
+    for method, path, web_handler, auth in (*_web.ROUTES, *_web_account.ROUTES):
         endpoint = _web_endpoint(emulator, web_handler, auth)
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
     return Starlette(routes=routes, middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])

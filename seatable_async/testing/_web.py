@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from ._auth import bearer_token, parse_lifetime
 from ._errors import APIError, account_auth_error, web_error
 from ._http import form_body, query_bool
+from ._stars import starred as starred_uuids
 from ._store import Base, Json
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _base_json(call: WebCall, base: Base) -> Json:
         "color": "",
         "text_color": "",
         "icon": "",
-        "starred": False,
+        "starred": base.uuid in starred_uuids(emulator.store),
         "is_encrypted": False,
         "in_storage": True,
     }
@@ -216,7 +217,8 @@ async def list_workspaces(call: WebCall) -> Json:
     if detail:
         personal["table_list"] = [_base_json(call, b) for b in emulator.store.bases]
         personal["folders"] = []
-        starred["table_list"] = []
+        stars = [emulator.store.base(uuid) for uuid in starred_uuids(emulator.store)]
+        starred["table_list"] = [_base_json(call, b) for b in stars if b is not None]
         shared.update(shared_table_list=[], shared_view_list=[])
     return {"workspace_list": [starred, shared, personal]}
 

@@ -58,6 +58,14 @@ SPEC_FIXES: dict[tuple[str, tuple[str, ...]], tuple[Any, str]] = {
         "'^+[0-9]{2}:[0-9]{2}$' is not a valid regex, so openapi-core rejects the whole file; "
         "the '+' of a '+02:00' offset was meant literally",
     ),
+    **{
+        ("user_account_operations", ("components", "schemas", field, "type")): (
+            "string",
+            "a multipart field travels as text and openapi-core does not cast it, so an integer "
+            "field of a multipart body never validates (createBase's workspace_id is a string)",
+        )
+        for field in ("src_workspace_id", "dst_workspace_id")
+    },
 }
 """Defects of the spec files themselves (not of the described behaviour), patched on load."""
 
@@ -427,6 +435,9 @@ async def _authentication(c: Conformance, emulator: Emulator) -> tuple[str, str]
     new_token = {"app_name": "conformance", "permission": "rw"}
     await c.call("POST", f"{base_path}/api-tokens/", 201, token=account, data=new_token)
     await c.call("POST", f"{base_path}/api-tokens/", 400, token=account, data=new_token)
+    read_only = {"permission": (None, "r")}
+    await c.call("PUT", f"{base_path}/api-tokens/conformance/", 200, token=account, files=read_only)
+    await c.call("PUT", f"{base_path}/api-tokens/nobody/", 404, token=account, files=read_only)
     await c.call("DELETE", f"{base_path}/api-tokens/conformance/", 200, token=account)
     await c.call("DELETE", f"{base_path}/api-tokens/conformance/", 404, token=account)
     assert grant["dtable_uuid"] == emulator.base_uuid
@@ -440,7 +451,31 @@ async def _account(c: Conformance, account: str) -> None:
     await c.call("GET", "/api2/account/info/", 403)
     await c.call("GET", "/api/v2.1/workspaces/", 200, token=account)
     files = {"name": (None, "Scratch"), "workspace_id": (None, str(WORKSPACE_ID))}
-    await c.call("POST", "/api/v2.1/dtables/", 201, token=account, files=files)
+    made = await c.call("POST", "/api/v2.1/dtables/", 201, token=account, files=files)
+    rename = {"name": (None, "Scratch"), "new_name": (None, "Scratch 2")}
+    one_base = f"/api/v2.1/workspace/{WORKSPACE_ID}/dtable/"
+    await c.call("PUT", one_base, 200, token=account, files=rename)
+    await c.call(
+        "PUT",
+        one_base,
+        200,
+        token=account,
+        files={**rename, "name": (None, "Scratch 2"), "new_name": (None, "Scratch")},
+    )
+    copy = {
+        "src_workspace_id": (None, str(WORKSPACE_ID)),
+        "name": (None, "Scratch"),
+        "dst_workspace_id": (None, str(WORKSPACE_ID)),
+    }
+    copied = await c.call("POST", "/api/v2.1/dtable-copy/", 200, token=account, files=copy)
+    stars = "/api/v2.1/starred-dtables/"
+    star = {"dtable_uuid": (None, made["table"]["uuid"])}
+    await c.call("POST", stars, 200, token=account, files=star)
+    await c.call("GET", stars, 200, token=account)
+    await c.call("DELETE", stars, 200, token=account, params={"dtable_uuid": made["table"]["uuid"]})
+    await c.call(
+        "DELETE", one_base, 200, token=account, files={"name": (None, copied["dtable"]["name"])}
+    )
     await c.call(
         "DELETE",
         f"/api/v2.1/workspace/{WORKSPACE_ID}/dtable/",
