@@ -52,10 +52,13 @@ from ._validation import (
 )
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.columns import ColumnsResource
 from .resources.filters import FiltersResource
 from .resources.links import LinksResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
+from .resources.tables import TablesResource
+from .resources.views import ViewsResource
 from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
@@ -306,7 +309,17 @@ class _Client:
         await self.aclose()
 
 
-class Base(_Client, FiltersResource, LinksResource, BigDataResource, RowsResource, SQLResource):
+class Base(
+    _Client,
+    FiltersResource,
+    LinksResource,
+    BigDataResource,
+    TablesResource,
+    ColumnsResource,
+    ViewsResource,
+    RowsResource,
+    SQLResource,
+):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 
     The API token is exchanged for a base token on first use; the base token is renewed
