@@ -61,9 +61,6 @@ UPDATE_CASCADE: Operation[Success] = Operation(
 )  # fmt: skip
 """A POST that replaces the child column's settings: sending it twice stores the same."""
 
-UPDATE_COLUMN_OPERATIONS = (RENAME_COLUMN, RESIZE_COLUMN, FREEZE_COLUMN, MOVE_COLUMN)
-"""The `updateColumn` declarations besides `modify_column_type`: one per `op_type`."""
-
 REQUIRED_DATA: dict[ColumnType, tuple[str, ...]] = {
     ColumnType.RATE: (),
     ColumnType.FORMULA: ("formula",),
@@ -237,6 +234,7 @@ class ColumnsResource(BaseInfoResource):
     async def _update_column(
         self, operation: Operation[ColumnAnswer], table_name: object, column: object, **fields: Any
     ) -> ColumnAnswer:
+        """One `updateColumn` call: each declaration's SDK name is the `op_type` it sends."""
         body = {
             "op_type": operation.sdk_name,
             "table_name": require_text("table_name", table_name),
