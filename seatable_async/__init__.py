@@ -27,6 +27,7 @@ from ._exceptions import (
 )
 from ._retry import RetryEvent, RetryPolicy
 from ._version import __version__
+from .types import ColumnType
 
 __all__ = [
     "DEFAULT_BATCH_LIMITS",
@@ -39,6 +40,7 @@ __all__ = [
     "BadRequestError",
     "Base",
     "BatchLimits",
+    "ColumnType",
     "GatewayTimeoutError",
     "InternalServerError",
     "InvalidInputError",

@@ -53,11 +53,14 @@ from ._validation import (
 from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.columns import ColumnsResource
 from .resources.files import FilesResource
 from .resources.filters import FiltersResource
 from .resources.links import LinksResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
+from .resources.tables import TablesResource
+from .resources.views import ViewsResource
 from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
@@ -313,6 +316,9 @@ class Base(
     FiltersResource,
     LinksResource,
     BigDataResource,
+    TablesResource,
+    ColumnsResource,
+    ViewsResource,
     RowsResource,
     SQLResource,
     FilesResource,

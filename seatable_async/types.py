@@ -4,6 +4,7 @@ checks before it reads them; anything else the server sends is kept.
 No `from __future__ import annotations` here: TypedDict must see `NotRequired` unevaluated-free.
 """
 
+import enum
 from typing import Annotated, Any
 
 from typing_extensions import NotRequired, TypedDict
@@ -22,6 +23,9 @@ __all__ = [
     "BaseRecord",
     "BaseRenamed",
     "BigDataRowsAdded",
+    "ColumnAnswer",
+    "ColumnType",
+    "ColumnsAnswer",
     "DownloadLink",
     "LinkedRecord",
     "LinkedRecords",
@@ -32,12 +36,16 @@ __all__ = [
     "RowsPage",
     "RowsUnarchived",
     "SQLResult",
+    "SelectOptionsAnswer",
     "StarredBases",
     "Success",
+    "TableAnswer",
     "TempApiToken",
     "UploadLink",
     "UploadedFile",
+    "ViewAnswer",
     "ViewArchived",
+    "ViewsAnswer",
     "Workspaces",
 ]
 
@@ -237,3 +245,78 @@ class StarredBases(TypedDict):
     """`listFavorites`: the starred bases."""
 
     user_starred_dtable_list: Annotated[list[BaseRecord], is_rows]
+
+
+class ColumnType(str, enum.Enum):
+    """SeaTable's column types (reference §12.1); the official SDK calls this `ColumnTypes`."""
+
+    TEXT = "text"
+    LONG_TEXT = "long-text"
+    NUMBER = "number"
+    COLLABORATOR = "collaborator"
+    DATE = "date"
+    DURATION = "duration"
+    SINGLE_SELECT = "single-select"
+    MULTIPLE_SELECT = "multiple-select"
+    IMAGE = "image"
+    FILE = "file"
+    EMAIL = "email"
+    URL = "url"
+    CHECKBOX = "checkbox"
+    GEOLOCATION = "geolocation"
+    RATE = "rate"
+    FORMULA = "formula"
+    LINK = "link"
+    LINK_FORMULA = "link-formula"
+    CREATOR = "creator"
+    CTIME = "ctime"
+    LAST_MODIFIER = "last-modifier"
+    MTIME = "mtime"
+    AUTO_NUMBER = "auto-number"
+    BUTTON = "button"
+    DIGITAL_SIGN = "digital-sign"
+    DEPARTMENT_SINGLE_SELECT = "department-single-select"
+
+
+class ColumnAnswer(TypedDict):
+    """`insertColumn` / `updateColumn`: the column as it now is."""
+
+    key: str
+    name: str
+    type: str
+    data: NotRequired[Any]
+
+
+class ColumnsAnswer(TypedDict):
+    """`listColumns`: the columns, visible ones only when a view is given."""
+
+    columns: Annotated[list[dict[str, Any]], is_rows]
+
+
+class TableAnswer(TypedDict):
+    """`createTable`: the new table with its columns and default view."""
+
+    _id: str
+    name: str
+    columns: NotRequired[list[dict[str, Any]]]
+    views: NotRequired[list[dict[str, Any]]]
+
+
+class ViewAnswer(TypedDict):
+    """`createView` / `getView` / `updateView`: the view with its settings."""
+
+    _id: str
+    name: str
+
+
+class ViewsAnswer(TypedDict):
+    """`listViews`: the views of a table."""
+
+    views: Annotated[list[dict[str, Any]], is_rows]
+
+
+class SelectOptionsAnswer(TypedDict):
+    """`updateSelectOption`: the column's options when `return_options` is set."""
+
+    options: NotRequired[list[dict[str, Any]]]
+    success: NotRequired[bool]

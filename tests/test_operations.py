@@ -23,7 +23,12 @@ _PATH = re.compile(r"^  (/\S+):\s*$")
 _METHOD = re.compile(r"^    (get|post|put|delete|patch):\s*$")
 _OPERATION_ID = re.compile(r"^      operationId:\s*(\w+)")
 
-DELIBERATE_SHARES: dict[str, set[str]] = {}
+DELIBERATE_SHARES: dict[str, set[str]] = {
+    "updateColumn": {
+        "rename_column", "resize_column", "freeze_column", "move_column", "modify_column_type",
+    },
+    "updateView": {"rename_view", "update_view"},
+}  # fmt: skip
 """operationIds that more than one declaration uses on purpose, with the SDK names using them."""
 
 

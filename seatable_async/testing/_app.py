@@ -117,8 +117,13 @@ def _web_endpoint(emulator: Emulator, handler: _web.Handler, auth: _web.Auth) ->
 
 
 def _paths(path: str) -> list[str]:
-    """A path with and without its trailing slash (SeaTable accepts both)."""
+    """A path with and without its trailing slash (SeaTable accepts both). A placeholder in the
+    last segment also takes an escaped ``/`` (``%2F``): a view named ``A/B`` is one segment."""
+    path = _LAST_PLACEHOLDER.sub(r"{\1:path}/", path)
     return [path, path.rstrip("/")] if path.endswith("/") else [path]
+
+
+_LAST_PLACEHOLDER = re.compile(r"\{(\w+)\}/$")
 
 
 def build_app(emulator: Emulator) -> Starlette:
