@@ -38,7 +38,7 @@ class LogicalCall:
     expires: float
     """When `max_elapsed` runs out, on the policy's clock (what retry decisions compare with)."""
     request: httpx.Request | None = None
-    """The first request the call sent, named when the deadline cuts it off."""
+    """The request the call sent last (the one in flight), named when the deadline cuts it off."""
     name: str = "call"
 
 

@@ -26,6 +26,7 @@ from ._constants import (
     MAX_REQUEST_TARGET,
     BatchLimits,
 )
+from ._encoding import json_value
 from ._exceptions import InvalidInputError, SeaTableError
 from ._operations import AnswerT, Operation, decoded, json_answer
 from ._retry import RetryPolicy
@@ -136,6 +137,58 @@ def _check_url(url: httpx.URL | str, params: Mapping[str, Any] | None = None) ->
         )
 
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_RELATIVE_SEGMENTS = re.compile(r"(^|/)\.{1,2}(/|$)")
+
+
+def _escape_hatch_path(path: object) -> str:
+    """A path that names one endpoint of the configured server: no dot segments, no other host
+    (`//...`), no query or fragment (those go in `params`)."""
+    text = require_text("path", path)
+    if text.startswith("//") or _RELATIVE_SEGMENTS.search(text) or set(text) & {"?", "#", "\\"}:
+        raise InvalidInputError(
+            "path must be a plain path on this server, without '.'/'..' segments, '//' at the"
+            " start, '?', '#' or backslashes (pass query parameters as params=)"
+        )
+    return text
+
+
+def _is_param(value: object) -> bool:
+    """Text, an int, a finite float or a boolean: what a query string can carry."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, int))
+
+
+def _check_params(params: object) -> None:
+    """Query parameters: text keys; text, numbers or booleans (or lists of them) as values."""
+    if params is None:
+        return
+    if not isinstance(params, Mapping):
+        raise InvalidInputError("params must be a mapping of names to values")
+    for key, value in params.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        plain = all(
+            isinstance(item, (str, int, float))
+            and not (isinstance(item, float) and not math.isfinite(item))
+            for item in values
+        )
+        if not isinstance(key, str) or not plain:
+            raise InvalidInputError(f"params[{key!r}] must be text, a number or a boolean")
+
+
+def _check_encodable(**parts: Any) -> None:
+    """Refuses what httpx could not encode as params, a form or files, before anything is sent."""
+    for name in ("data", "files"):
+        if parts[name] is not None and not isinstance(parts[name], (Mapping, list, tuple)):
+            raise InvalidInputError(f"{name} must be a mapping (or, for files, a list of pairs)")
+    try:
+        httpx.Request("POST", "http://check.invalid/", **{k: v for k, v in parts.items() if v})
+    except (TypeError, ValueError, AttributeError) as error:
+        given = ", ".join(name for name, value in parts.items() if value)
+        raise InvalidInputError(f"{given} cannot be encoded: {error}") from None
+
+
 class _Client:
     """Options, lifecycle and the one way every call is sent, shared by `Base` and `Account`."""
 
@@ -221,7 +274,7 @@ class _Client:
                 timeout=options.timeouts(),
                 extensions={EXTENSION_KEY: transport_options},
             )
-            call.request = call.request or request
+            call.request = request
             return await self._session.http.send(request)
 
     async def _call(
@@ -272,9 +325,18 @@ class _Client:
         files: Any = None,
     ) -> Any:
         """Any endpoint this client does not wrap, through the same stack (token, retries by
-        idempotency, typed errors, masking); returns the decoded JSON, or the text."""
+        idempotency, typed errors, masking); returns the decoded JSON, or the text.
+
+        Everything is checked before any request (the token exchange included).
+        """
         method = require_text("method", method).upper()
-        path = require_text("path", path)
+        if method not in HTTP_METHODS:
+            raise InvalidInputError(f"method must be one of {', '.join(sorted(HTTP_METHODS))}")
+        path = _escape_hatch_path(path)
+        if json is not None:
+            json = json_value("json", json)
+        _check_params(params)
+        _check_encodable(params=params, data=data, files=files)
         async with self._call_scope():
             token, full_path = await self._route(path)
             try:

@@ -451,7 +451,11 @@ def _list_term(item: _Filter) -> list[str] | None:
     if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
         raise _fail(item, "filter_term must be a list of non-empty strings")
     options = (item.column.get("data") or {}).get("options") or []
-    names = {o.get("id"): o.get("name") for o in options if isinstance(o, Mapping)}
+    names = {
+        o["id"]: o.get("name")
+        for o in options
+        if isinstance(o, Mapping) and isinstance(o.get("id"), str)
+    }
     return [str(names.get(t, t)) for t in terms]
 
 

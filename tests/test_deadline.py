@@ -140,3 +140,50 @@ async def test_the_exchange_leaves_the_later_call_the_rest_of_the_budget(
     assert fake_time.sleeps == [4.0, 4.0]
     assert rows.call_count == 1
     assert caught.value.retry_after == 3.0
+
+
+def _slow(answer: httpx.Response) -> object:
+    """A server that takes 60 % of the budget for every answer: two calls overrun it."""
+
+    async def respond(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(BUDGET * 0.6)
+        return answer
+
+    return respond
+
+
+LINKED_META = {
+    "metadata": {
+        "tables": [
+            {"_id": "0000", "name": "People", "columns": [
+                {"key": "lnk1", "name": "Projects", "type": "link", "data": {"link_id": "aB3x"}},
+                {"key": "0000", "name": "Name", "type": "text"},
+            ], "views": [{"_id": "0000", "name": "Default View"}]},
+            {"_id": "0001", "name": "Projects", "columns": [], "views": []},
+        ]
+    }
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda base: base.add_link("aB3x", "People", "Projects", "r1", "r2"),
+        lambda base: base.filter("People", "Name = Ada"),
+        lambda base: base.filter_rows(
+            "People", [{"column_name": "Name", "filter_predicate": "is", "filter_term": "Ada"}]
+        ),
+    ],
+    ids=["add_link", "filter", "filter_rows"],
+)
+async def test_a_method_of_several_requests_shares_one_budget(
+    server: respx.MockRouter, call: Callable[[Base], object]
+) -> None:
+    server["metadata"].mock(side_effect=_slow(httpx.Response(200, json=LINKED_META)))
+    server.post(f"{GATEWAY}/links/").mock(side_effect=_slow(httpx.Response(200, json={})))
+    sql = {"results": [], "metadata": [], "success": True}
+    server.post(f"{GATEWAY}/sql/").mock(side_effect=_slow(httpx.Response(200, json=sql)))
+    async with Base(API_TOKEN, SERVER, retry=_policy()) as base:
+        await base.auth()
+        with pytest.raises(APITimeoutError, match="max_elapsed"):
+            await _elapsed(lambda: call(base))

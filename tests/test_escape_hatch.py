@@ -106,3 +106,35 @@ async def test_account_takes_the_official_positional_arguments(
         Account("a", "b", SERVER, username="c")
     with pytest.raises(InvalidInputError, match="server_url"):
         Account("a", "b")
+
+
+class _Opaque:
+    """An object a query string or JSON body cannot carry."""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "request_args"),
+    [
+        ("GET", "rows/", {"json": float("nan")}),
+        ("POST", "rows/", {"json": {1, 2}}),
+        ("POST", "rows/", {"json": b"bytes"}),
+        ("POST", "rows/", {"files": 5}),
+        ("POST", "rows/", {"data": 5}),
+        ("GET", "rows/", {"params": 5}),
+        ("GET", "rows/", {"params": {"a": _Opaque()}}),
+        ("GET", "rows/", {"params": {"a": float("inf")}}),
+        ("ÄÖ", "rows/", {}),
+        ("GE T", "rows/", {}),
+        ("GET", "../../api2/auth-token/", {}),
+        ("GET", "//evil.example/x", {}),
+        ("GET", "rows/?table_name=T", {}),
+        ("GET", "", {}),
+    ],
+)
+async def test_bad_escape_hatch_input_is_refused_before_any_request(
+    server: respx.MockRouter, method: str, path: str, request_args: dict[str, object]
+) -> None:
+    async with Base(API_TOKEN, SERVER) as base:
+        with pytest.raises(InvalidInputError):
+            await base.request(method, path, **request_args)  # type: ignore[arg-type]
+    assert not server.calls

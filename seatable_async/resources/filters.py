@@ -38,9 +38,11 @@ class FiltersResource(RowsResource, SQLResource):
         require_text("table_name", table_name)
         optional_text("view_name", view_name)
         tree = parse_conditions(conditions)
-        name, columns = await self._filter_schema(table_name, condition_columns(tree), view_name)
-        sql, parameters = conditions_to_sql(tree, name, columns)
-        return await self._filtered(sql, parameters, table_name, view_name)
+        async with self._call_scope("filter()"):
+            names = condition_columns(tree)
+            name, columns = await self._filter_schema(table_name, names, view_name)
+            sql, parameters = conditions_to_sql(tree, name, columns)
+            return await self._filtered(sql, parameters, table_name, view_name)
 
     async def filter_rows(
         self,
@@ -54,9 +56,10 @@ class FiltersResource(RowsResource, SQLResource):
         require_text("table_name", table_name)
         optional_text("view_name", view_name)
         named = filter_columns(filters, filter_conjunction)
-        name, columns = await self._filter_schema(table_name, named, view_name)
-        sql, parameters = filters_to_sql(filters, filter_conjunction, name, columns)
-        return await self._filtered(sql, parameters, table_name, view_name)
+        async with self._call_scope("filter_rows()"):
+            name, columns = await self._filter_schema(table_name, named, view_name)
+            sql, parameters = filters_to_sql(filters, filter_conjunction, name, columns)
+            return await self._filtered(sql, parameters, table_name, view_name)
 
     async def _filter_schema(
         self, table_name: str, names: Sequence[str], view_name: str | None
@@ -86,7 +89,7 @@ class FiltersResource(RowsResource, SQLResource):
             return rows
         ids = await self._view_row_ids(table_name, view_name)
         order = {row_id: index for index, row_id in enumerate(ids)}
-        shown = [row for row in rows if row.get("_id") in order]
+        shown = [row for row in rows if isinstance(row.get("_id"), str) and row["_id"] in order]
         return sorted(shown, key=lambda row: order[row["_id"]])
 
     async def _view_row_ids(self, table_name: str, view_name: str) -> list[str]:

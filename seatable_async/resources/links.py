@@ -87,14 +87,20 @@ class LinksResource(BaseInfoResource):
         Not retried on 5xx or after a timeout: the server may have stored it already.
         """
         pairs = [(require_text("row_id", row_id), [require_text("other_row_id", other_row_id)])]
-        return await self._write_links(CREATE_LINKS, link_id, table_name, other_table_name, pairs)
+        async with self._call_scope("add_link()"):
+            return await self._write_links(
+                CREATE_LINKS, link_id, table_name, other_table_name, pairs
+            )
 
     async def remove_link(
         self, link_id: str, table_name: str, other_table_name: str, row_id: str, other_row_id: str
     ) -> LinksDeleted:
         """Unlinks one pair of rows (`deleteRowLink`); other links stay."""
         pairs = [(require_text("row_id", row_id), [require_text("other_row_id", other_row_id)])]
-        return await self._write_links(DELETE_LINKS, link_id, table_name, other_table_name, pairs)
+        async with self._call_scope("remove_link()"):
+            return await self._write_links(
+                DELETE_LINKS, link_id, table_name, other_table_name, pairs
+            )
 
     async def update_link(
         self,
@@ -106,7 +112,10 @@ class LinksResource(BaseInfoResource):
     ) -> LinksWritten:
         """Replaces the links of one row by `other_rows_ids` (`updateRowLink`); [] unlinks all."""
         pairs = [(require_text("row_id", row_id), require_ids("other_rows_ids", other_rows_ids))]
-        return await self._write_links(UPDATE_LINKS, link_id, table_name, other_table_name, pairs)
+        async with self._call_scope("update_link()"):
+            return await self._write_links(
+                UPDATE_LINKS, link_id, table_name, other_table_name, pairs
+            )
 
     async def batch_update_links(
         self,
@@ -205,11 +214,12 @@ class LinksResource(BaseInfoResource):
         at most once); a missing or other column is an `InvalidInputError`, no request."""
         require_text("table_name", table_name)
         require_text("column_name", column_name)
-        table, fresh = await self._table(table_name)
-        column = _column_in(table, column_name)
-        if column is None and not fresh:
-            table, _ = await self._table(table_name, reread=True)
+        async with self._call_scope("get_column_link_id()"):
+            table, fresh = await self._table(table_name)
             column = _column_in(table, column_name)
+            if column is None and not fresh:
+                table, _ = await self._table(table_name, reread=True)
+                column = _column_in(table, column_name)
         if column is None:
             raise InvalidInputError(f"table {table_name!r} has no column {column_name!r}")
         data = column.get("data")

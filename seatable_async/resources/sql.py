@@ -10,7 +10,7 @@ from typing import Any
 from .._encoding import json_value
 from .._exceptions import InvalidInputError, SeaTableTruncationWarning
 from .._operations import Operation
-from .._sql_paging import Pager, plan_pages, truncation_cap, truncation_message
+from .._sql_paging import Page, Pager, plan_pages, truncation_cap, truncation_message
 from .._validation import AnswerCheck, is_rows, require_flag, require_text
 from ..types import SQLResult
 from ._resource import GatewayResource, Row
@@ -51,37 +51,14 @@ class SQLResource(GatewayResource):
     async def query_all(self, sql: str, parameters: Sequence[Any] | None = None) -> list[Row]:
         """Every row of a SELECT, keyed by column name: pages of 10000 ordered by a unique key,
         one `querySQL` call (retried like a GET) each; not a snapshot if rows change meanwhile."""
-        rows: list[Row] = []
-        async for page in self._pages(_pager(sql, parameters, None)):
-            rows.extend(page)
-        return rows
+        return [row async for row in self.iter_query(sql, parameters)]
 
     def iter_query(
         self, sql: str, parameters: Sequence[Any] | None = None, *, page_size: int | None = None
     ) -> AsyncIterator[Row]:
         """`query_all`'s rows one at a time, holding one page (`page_size`, default 10000) in
         memory; the statement is checked when this is called, before any request."""
-        return self._rows(_pager(sql, parameters, page_size))
-
-    async def _rows(self, pager: Pager) -> AsyncIterator[Row]:
-        async for page in self._pages(pager):
-            for row in page:
-                yield row
-
-    async def _pages(self, pager: Pager) -> AsyncIterator[list[Row]]:
-        """Each page's rows until a short page or the statement's own LIMIT ends them.
-
-        Each page is its own call with its own retry budget: no deadline spans a caller's pause
-        between pages, nor bounds the length of an unbounded read.
-        """
-        page = pager.first()
-        while page is not None:
-            body: dict[str, Any] = {"sql": page.sql, "convert_keys": True}
-            if page.parameters is not None:
-                body["parameters"] = list(page.parameters)
-            rows = await self._sql(body)
-            yield rows
-            page = pager.next(page, len(rows))
+        return _QueryRows(self, _pager(sql, parameters, page_size))
 
     async def _sql(self, body: dict[str, Any]) -> list[Row]:
         """One `querySQL` call; a SELECT is safe to repeat and must answer rows."""
@@ -91,6 +68,44 @@ class SQLResource(GatewayResource):
         )
         results = answer.get("results")
         return results if is_rows(results) else []
+
+    async def _page(self, page: Page) -> list[Row]:
+        """One page: a `querySQL` call, safe to repeat, whose answer holds at most the page."""
+        body: dict[str, Any] = {"sql": page.sql, "convert_keys": True}
+        if page.parameters is not None:
+            body["parameters"] = list(page.parameters)
+        expect = {"results": lambda rows: is_rows(rows) and len(rows) <= page.limit}
+        answer = await self._call(QUERY_SQL, json=body, idempotent=True, expect=expect)
+        rows: list[Row] = answer.get("results", [])
+        return rows
+
+
+class _QueryRows:
+    """The rows of a paged SELECT, one page in memory; no generator, so an iterator left
+    unfinished holds nothing open (trio warns about unfinished async generators).
+
+    Each page is its own call with its own retry budget: no deadline spans a caller's pause
+    between pages, nor bounds the length of an unbounded read.
+    """
+
+    def __init__(self, owner: SQLResource, pager: Pager) -> None:
+        self._owner = owner
+        self._pager = pager
+        self._next: Page | None = pager.first()
+        self._rows: list[Row] = []
+
+    def __aiter__(self) -> _QueryRows:
+        return self
+
+    async def __anext__(self) -> Row:
+        while not self._rows:
+            page = self._next
+            if page is None:
+                raise StopAsyncIteration
+            rows = await self._owner._page(page)
+            self._next = self._pager.next(page, len(rows))
+            self._rows = rows[::-1]
+        return self._rows.pop()
 
 
 def _body(sql: object, convert: object, parameters: object) -> dict[str, Any]:

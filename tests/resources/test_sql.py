@@ -16,6 +16,7 @@ from seatable_async import (
     Base,
     InvalidInputError,
     SeaTableTruncationWarning,
+    UnexpectedResponseError,
 )
 from seatable_async.testing import Emulator, serve
 
@@ -229,3 +230,23 @@ async def test_iter_query_pages(emulator: Emulator, base: Base) -> None:
     everything = sorted(f"row {i}" for i in range(ROWS))
     assert window == everything[2_400:]
     assert sql_requests(emulator) == 3 + 2
+
+
+async def test_an_abandoned_iter_query_holds_nothing_open(server: respx.MockRouter) -> None:
+    """No generator behind it: leaving it unfinished warns about nothing, on trio either."""
+    server.post(SQL).mock(side_effect=[answer(2), answer(2, 2), answer(1, 4)])
+    async with Base(API_TOKEN, SERVER) as base:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            found = base.iter_query("SELECT * FROM T", page_size=2)
+            assert (await found.__anext__())["_id"] == rows(1)[0]["_id"]
+            del found
+
+
+async def test_a_page_longer_than_asked_is_unexpected(server: respx.MockRouter) -> None:
+    """A server that ignored LIMIT would otherwise make paging run forever."""
+    server.post(SQL).mock(return_value=answer(3))
+    async with Base(API_TOKEN, SERVER) as base:
+        pages = base.iter_query("SELECT * FROM T", page_size=2)
+        with pytest.raises(UnexpectedResponseError, match="results"):
+            await pages.__anext__()
