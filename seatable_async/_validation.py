@@ -55,6 +55,11 @@ def is_rows(value: object) -> TypeGuard[list[dict[str, Any]]]:
     return isinstance(value, list) and all(isinstance(row, dict) for row in value)
 
 
+def is_row_ids(value: object) -> TypeGuard[list[dict[str, str]]]:
+    """A list of `{"_id": ...}` objects, each naming a row (what `appendRows` answers)."""
+    return is_rows(value) and all(is_text(row.get("_id")) for row in value)
+
+
 def is_list(value: object) -> bool:
     return isinstance(value, list)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from typing_extensions import NotRequired, TypedDict
 
-from ._validation import is_rows, is_segment, is_token
+from ._validation import is_row_ids, is_rows, is_segment, is_token
 
 __all__ = [
     "AccountInfo",
@@ -89,7 +89,7 @@ class AppendedRows(TypedDict):
 
     first_row: NotRequired[Row]
     inserted_row_count: int
-    row_ids: Annotated[list[dict[str, str]], is_rows]
+    row_ids: Annotated[list[dict[str, str]], is_row_ids]
 
 
 class SQLResult(TypedDict):

@@ -242,10 +242,18 @@ async def test_a_failed_single_append_call_says_nothing_was_stored(
     assert str(caught.value) == "400 Bad Request: rows invalid"
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"inserted_row_count": 1},
+        {"inserted_row_count": 1, "row_ids": [{}]},
+        {"inserted_row_count": 1, "row_ids": [{"_id": 5}]},
+    ],
+)
 async def test_an_append_answer_without_ids_is_unexpected(
-    server: respx.MockRouter, base: Base
+    server: respx.MockRouter, base: Base, answer: dict[str, Any]
 ) -> None:
-    server.post(ROWS).respond(200, json={"inserted_row_count": 1})
+    server.post(ROWS).respond(200, json=answer)
     with pytest.raises(UnexpectedResponseError, match="row_ids") as caught:
         await base.batch_append_rows("Table1", [{"Name": "x"}])
     assert caught.value.partial == {"inserted_row_count": 0, "row_ids": []}
