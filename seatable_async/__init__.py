@@ -27,6 +27,7 @@ from ._exceptions import (
 )
 from ._retry import RetryEvent, RetryPolicy
 from ._version import __version__
+from .models import Column, Metadata, Table, View
 from .types import ColumnType
 
 __all__ = [
@@ -40,10 +41,12 @@ __all__ = [
     "BadRequestError",
     "Base",
     "BatchLimits",
+    "Column",
     "ColumnType",
     "GatewayTimeoutError",
     "InternalServerError",
     "InvalidInputError",
+    "Metadata",
     "NotFoundError",
     "PermissionDeniedError",
     "QueryError",
@@ -57,6 +60,8 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "TLSVerificationError",
+    "Table",
     "UnexpectedResponseError",
+    "View",
     "__version__",
 ]

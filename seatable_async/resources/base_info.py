@@ -9,6 +9,7 @@ from typing import Any
 from .._exceptions import InvalidInputError
 from .._operations import Operation
 from .._validation import is_text
+from ..models import Metadata
 from ..types import MetadataAnswer
 from ._resource import GatewayResource
 
@@ -55,6 +56,11 @@ class BaseInfoResource(GatewayResource):
         metadata = answer["metadata"]
         self._schema.metadata = metadata
         return metadata
+
+    async def metadata(self) -> Metadata:
+        """The metadata as typed models: `getMetadata` only when the cache is empty."""
+        cached = self._schema.metadata
+        return Metadata.from_dict(await self.get_metadata() if cached is None else cached)
 
     async def _column_names(
         self, table_name: str, *, knowing: Iterable[str] = ()
