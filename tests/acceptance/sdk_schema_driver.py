@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,13 @@ def main(server_url: str, api_token: str, flow: dict[str, Any]) -> None:
         base.update_row(tasks, ids(tasks, "Name")[spec["row"]], {spec["column"]: [cell]})
         return cell
 
+    def download_file() -> Any:
+        cell = base.list_rows(tasks)[0][flow["file"]["column"]][0]
+        with tempfile.TemporaryDirectory() as folder:
+            target = Path(folder, "downloaded")
+            base.download_file(cell["url"], str(target))
+            return base64.b64encode(target.read_bytes()).decode()
+
     def update_row() -> Any:
         name, values = flow["update"]
         return base.update_row(tasks, ids(tasks, "Name")[name], values)
@@ -100,6 +108,7 @@ def main(server_url: str, api_token: str, flow: dict[str, Any]) -> None:
         add_links,
         views,
         upload_file,
+        download_file,
         update_row,
         delete_row,
     ):

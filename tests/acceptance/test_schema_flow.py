@@ -10,6 +10,7 @@ base's UUID in file URLs; link cells are compared by the linked rows' display va
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -82,6 +83,7 @@ STEPS = (
     "add_links",
     "views",
     "upload_file",
+    "download_file",
     "update_row",
     "delete_row",
 )
@@ -92,6 +94,7 @@ SAME_ANSWERS = (
     "batch_append_rows",
     "add_links",
     "views",
+    "download_file",
     "update_row",
     "delete_row",
 )
@@ -137,6 +140,10 @@ async def run_ours(base: Base, flow: dict[str, Any]) -> dict[str, Any]:
     cell = await base.upload_bytes_file(spec["name"], base64.b64decode(spec["content"]))
     await base.update_row(tasks, task_ids[spec["row"]], {spec["column"]: [cell]})
     results["upload_file"] = cell
+    stored = (await base.list_rows(tasks))[0][spec["column"]][0]
+    received = io.BytesIO()
+    await base.download_file(stored["url"], received)
+    results["download_file"] = base64.b64encode(received.getvalue()).decode()
     row, values = flow["update"]
     results["update_row"] = await base.update_row(tasks, task_ids[row], values)
     results["delete_row"] = await base.delete_row(tasks, task_ids[flow["delete"]])
@@ -265,6 +272,7 @@ async def test_both_clients_answer_alike(sdk_side: tuple[dict[str, Any], Emulato
             ours = jsonable(await run_ours(base, FLOW))
         for step in SAME_ANSWERS:
             assert ours[step] == theirs[step], step
+        assert base64.b64decode(theirs["download_file"]) == CONTENT
         assert [n for n, _ in ours["insert_columns"]] == [n for n, _ in theirs["insert_columns"]]
         assert _cell([ours["upload_file"]], emulator) == _cell(
             [theirs["upload_file"]], sdk_emulator
