@@ -66,6 +66,9 @@ from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
 
+TEMP_API_TOKEN_LIFETIME = 3600.0
+"""Seconds a temporary API token lives (`createTempApiToken`): a Base an Account opened uses
+one, fetched on first need and renewed before it runs out, for the calls that take an API token."""
 GATEWAY_ROOT = "/api-gateway/api/v2/dtables/{base_uuid}/"
 _GATEWAY_PREFIX = re.compile(r"^/api-gateway/api/v2/dtables/[^/]+/")
 UUID_PLACEHOLDER = "0" * 36
@@ -428,8 +431,13 @@ class Base(
         base._base.identity.workspace_id = workspace_id
         base._base.identity.dtable_name = base_name
         base._grant_source = (account, workspace_id, base_name)
+
+        async def temporary_api_token() -> str:
+            return await account.create_temp_api_token(workspace_id, base_name)
+
+        api = RenewingToken(temporary_api_token, default_lifetime=TEMP_API_TOKEN_LIFETIME)
         base._open(
-            account.server_url, {"base": base._base.base_token}, account._options,
+            account.server_url, {"base": base._base.base_token, "api": api}, account._options,
             shared=account._session,
         )  # fmt: skip
         return base
@@ -496,10 +504,6 @@ class Base(
         """A path without a leading slash is relative to this base's gateway root and takes the
         base token, as `/api-gateway/...` does; other absolute paths take the API token."""
         if path.startswith("/") and not _GATEWAY_PREFIX.match(path):
-            if self._grant_source is not None:
-                raise InvalidInputError(
-                    "a Base opened by an Account has no API token: send this through the Account"
-                )
             return "api", path
         await self._base.base_token.token()
         if path.startswith("/"):

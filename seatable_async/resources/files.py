@@ -59,10 +59,6 @@ _RELATIVE_PATH = re.compile(r"^(images|files)/[0-9]{4}-[0-9]{2}$")
 _ASSET_URL = re.compile(r"/asset/([0-9a-fA-F-]{32,36})/(.+)$")
 _ASSET_PATH = re.compile(r"^/?(files|images|custom)/.")
 CHUNK_SIZE = 64 * 1024
-_API_TOKEN_NEEDED = (
-    "file operations need the base's API token, which a Base opened by an Account does not "
-    "have: open it with Base(api_token, server_url)"
-)
 
 
 def _file_type(value: object) -> FileType:
@@ -116,7 +112,6 @@ class FilesResource(GatewayResource):
     """`Base` methods for a base's files and images (API token, and the file server)."""
 
     _session: Session
-    _grant_source: object
 
     @property
     @abc.abstractmethod
@@ -127,19 +122,13 @@ class FilesResource(GatewayResource):
     async def auth(self) -> None:
         """Gets a base token now."""
 
-    def _require_api_token(self) -> None:
-        if self._grant_source is not None:
-            raise InvalidInputError(_API_TOKEN_NEEDED)
-
     async def get_file_upload_link(self) -> UploadLink:
         """A short-lived upload link with the folders files and images go to (`getUploadLink`)."""
-        self._require_api_token()
         return await self._call(GET_UPLOAD_LINK)
 
     async def get_file_download_link(self, path: str) -> str:
         """A download link for an asset, e.g. `/files/2024-01/a.pdf` (`getFileDownloadLink`)."""
         params = {"path": asset_path("path", path)}
-        self._require_api_token()
         answer = await self._call(GET_DOWNLOAD_LINK, params=params)
         return answer["download_link"]
 
@@ -221,7 +210,6 @@ class FilesResource(GatewayResource):
         text = require_text("url", url)
         if not (_is_file_object(save_path) or isinstance(save_path, (str, os.PathLike))):
             raise InvalidInputError("save_path must be a path or a binary file object")
-        self._require_api_token()
         async with self._call_scope("download_file"):
             path = await self._asset_of(text)
             link = await self.get_file_download_link(path)

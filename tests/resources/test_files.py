@@ -199,15 +199,22 @@ async def test_arguments_are_checked_before_anything_is_sent(
     assert all(route.call_count == 0 for route in server.routes if route.name != "token")
 
 
-async def test_a_base_from_an_account_says_it_has_no_api_token() -> None:
+async def test_a_base_from_an_account_uses_a_temporary_api_token() -> None:
+    """File calls take an API token; a Base an Account opened fetches a temporary one, once."""
     emulator = Emulator(api_token=TOKEN, username="u@example.com", password="pw")
     async with (
         httpx.AsyncClient(transport=emulator.transport()) as client,
         Account("u@example.com", "pw", "https://emulator.test", http_client=client) as account,
     ):
         base = await account.get_base(emulator.workspace_id, "Test Base")
-        with pytest.raises(InvalidInputError, match="API token"):
-            await base.get_file_upload_link()
+        cell = await base.upload_bytes_file("note.txt", b"hello")
+        again = await base.upload_bytes_file("other.txt", b"again")
+        copy = io.BytesIO()
+        await base.download_file(cell["url"], copy)
+    assert copy.getvalue() == b"hello"
+    assert again["name"] == "other.txt"
+    temporary = [r for r in emulator.request_log if r.path.endswith("/temp-api-token/")]
+    assert len(temporary) == 1
 
 
 async def test_round_trip_through_the_emulator(tmp_path: Path) -> None:
