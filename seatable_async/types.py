@@ -26,6 +26,10 @@ __all__ = [
     "ColumnAnswer",
     "ColumnType",
     "ColumnsAnswer",
+    "CustomAssetEntry",
+    "CustomAssets",
+    "CustomFileInfo",
+    "CustomUploadLink",
     "DownloadLink",
     "LinkedRecord",
     "LinkedRecords",
@@ -320,3 +324,34 @@ class SelectOptionsAnswer(TypedDict):
 
     options: NotRequired[list[dict[str, Any]]]
     success: NotRequired[bool]
+
+
+class CustomUploadLink(TypedDict):
+    """`getCustomUploadLink`: where to upload (valid some minutes) into a custom folder."""
+
+    upload_link: str
+    workspace_id: int
+    parent_path: str
+    relative_path: str
+
+
+class CustomFileInfo(TypedDict):
+    """A custom-folder file as a file column's cell holds it (`url` is `custom-asset://...`)."""
+
+    type: str
+    size: int
+    name: str
+    url: str
+
+
+class CustomAssetEntry(TypedDict):
+    """One folder or file of a custom folder."""
+
+    name: str
+
+
+class CustomAssets(TypedDict):
+    """`getCustomFiles`: the folders and files directly in a custom folder."""
+
+    dir: list[CustomAssetEntry]
+    file: list[CustomAssetEntry]

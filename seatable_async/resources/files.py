@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import IO, TYPE_CHECKING, Any, Literal, Union
+from typing import IO, TYPE_CHECKING, Any, Literal, TypedDict, Union
 from urllib.parse import quote, unquote
 
 import anyio
@@ -26,10 +26,17 @@ from .._exceptions import (
     InvalidInputError,
     UnexpectedResponseError,
 )
-from .._operations import Decoding, Operation, decoded
-from .._transport import EXTENSION_KEY, CallOptions, describe
+from .._operations import Decoding, Operation, answer_checks, decoded
+from .._transport import EXTENSION_KEY, CallOptions, TokenKind, describe
 from .._validation import require_flag, require_text
-from ..types import DownloadLink, UploadedFile, UploadLink
+from ..types import (
+    CustomAssets,
+    CustomFileInfo,
+    CustomUploadLink,
+    DownloadLink,
+    UploadedFile,
+    UploadLink,
+)
 from ._resource import GatewayResource
 
 if TYPE_CHECKING:
@@ -50,6 +57,23 @@ UPLOAD_FILE: Operation[list[Any]] = Operation(
     None, list, decode=Decoding.JSON_ARRAY,
 )  # fmt: skip
 """Sent to the `upload_link` a link call handed out (with `?ret-json=1`), without a token."""
+_CUSTOM = "/api/v2.1/dtable/custom"
+GET_CUSTOM_UPLOAD_LINK: Operation[dict[str, Any]] = Operation(
+    "get_custom_file_upload_link", "getCustomUploadLink", "GET", f"{_CUSTOM}/app-upload-link/",
+    "api", dict,
+)  # fmt: skip
+GET_CUSTOM_DOWNLOAD_LINK: Operation[dict[str, Any]] = Operation(
+    "get_custom_file_download_link", "getCustomDownloadLink", "GET",
+    f"{_CUSTOM}/app-download-link/", "api", dict,
+)  # fmt: skip
+GET_CUSTOM_FILE_INFO: Operation[dict[str, Any]] = Operation(
+    "get_custom_file_info", "getCustomFileMetadata", "GET", f"{_CUSTOM}/app-asset-file/", "api",
+    dict,
+)  # fmt: skip
+LIST_CUSTOM_ASSETS: Operation[CustomAssets] = Operation(
+    "list_custom_assets", "getCustomFiles", "GET", f"{_CUSTOM}/app-asset-dir/", "api",
+    CustomAssets,
+)  # fmt: skip
 
 FileType = Literal["file", "image"]
 SavePath = Union[str, "os.PathLike[str]", IO[bytes]]
@@ -91,6 +115,20 @@ def asset_path(name: str, value: object) -> str:
     return "/" + text.lstrip("/")
 
 
+def _custom_path(name: str, value: object, *, default: str | None = None) -> str:
+    """A custom-folder path with its leading slash (`/Invoices/2024`), without `..` segments."""
+    text = require_text(name, default if value is None and default is not None else value)
+    parts = [part for part in text.split("/") if part]
+    if any(part in (".", "..") for part in parts):
+        raise InvalidInputError(f"{name} must not hold . or .. segments")
+    return "/" + "/".join(parts)
+
+
+def _custom_asset_url(uuid_text: str, name: str) -> str:
+    """The cell URL of a custom-folder file: `custom-asset://<uuid>.<extension>`."""
+    return f"custom-asset://{uuid_text}.{name.rsplit('.', 1)[-1]}"
+
+
 def _is_file_object(value: object) -> bool:
     return hasattr(value, "write") and not isinstance(value, (str, os.PathLike))
 
@@ -108,6 +146,14 @@ def _uploaded(response: httpx.Response, entries: list[Any]) -> tuple[str, int]:
     return name, size
 
 
+class _CustomDirent(TypedDict):
+    """`getCustomFileMetadata`'s `dirent`: what a file cell's item is made of."""
+
+    obj_name: str
+    file_size: int
+    uuid: str
+
+
 class FilesResource(GatewayResource):
     """`Base` methods for a base's files and images (API token, and the file server)."""
 
@@ -122,6 +168,21 @@ class FilesResource(GatewayResource):
     async def auth(self) -> None:
         """Gets a base token now."""
 
+    @abc.abstractmethod
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: TokenKind | None,
+        idempotent: bool | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+    ) -> httpx.Response:
+        """One request through the client's stack."""
+
     async def get_file_upload_link(self) -> UploadLink:
         """A short-lived upload link with the folders files and images go to (`getUploadLink`)."""
         return await self._call(GET_UPLOAD_LINK)
@@ -131,6 +192,98 @@ class FilesResource(GatewayResource):
         params = {"path": asset_path("path", path)}
         answer = await self._call(GET_DOWNLOAD_LINK, params=params)
         return answer["download_link"]
+
+    async def _dirent(
+        self, operation: Operation[dict[str, Any]], answer: type[Any], params: dict[str, str]
+    ) -> Any:
+        """An answer that the spec wraps in `dirent` and the official SDK reads at top level."""
+        async with self._call_scope():
+            response = await self._send(
+                operation.method, operation.path, token=operation.token, idempotent=True,
+                params=params,
+            )  # fmt: skip
+        body = decoded(operation, response)
+        inner = body.get("dirent")
+        found = inner if isinstance(inner, dict) else body
+        wrong = [key for key, check in answer_checks(answer).items() if not check(found.get(key))]
+        if wrong:
+            raise UnexpectedResponseError(
+                f"{describe(response.request)} answered without a valid {', '.join(wrong)}",
+                response=response,
+            )
+        return found
+
+    async def get_custom_file_upload_link(self, path: str) -> CustomUploadLink:
+        """An upload link into a custom folder, e.g. `/Invoices` (`getCustomUploadLink`)."""
+        params = {"path": _custom_path("path", path)}
+        link: CustomUploadLink = await self._dirent(
+            GET_CUSTOM_UPLOAD_LINK, CustomUploadLink, params
+        )
+        return link
+
+    async def get_custom_file_download_link(self, path: str) -> str:
+        """A download link for a custom-folder file, e.g. `/Invoices/a.pdf`
+        (`getCustomDownloadLink`)."""
+        params = {"path": _custom_path("path", unquote(require_text("path", path)))}
+        answer: DownloadLink = await self._dirent(GET_CUSTOM_DOWNLOAD_LINK, DownloadLink, params)
+        return answer["download_link"]
+
+    async def get_custom_file_info(self, path: str, name: str) -> CustomFileInfo:
+        """A custom-folder file as a file cell's item, `url` `custom-asset://...`
+        (`getCustomFileMetadata`)."""
+        params = {"path": _custom_path("path", path), "name": _file_name("name", name)}
+        found = await self._dirent(GET_CUSTOM_FILE_INFO, _CustomDirent, params)
+        return {
+            "type": "file", "size": found["file_size"], "name": found["obj_name"],
+            "url": _custom_asset_url(found["uuid"], found["obj_name"]),
+        }  # fmt: skip
+
+    async def list_custom_assets(self, path: str) -> CustomAssets:
+        """The folders and files directly in a custom folder (`getCustomFiles`)."""
+        params = {"path": _custom_path("path", path)}
+        return await self._call(LIST_CUSTOM_ASSETS, params=params)
+
+    async def upload_local_file_to_custom_folder(
+        self,
+        local_path: str | os.PathLike[str],
+        custom_folder_path: str | None = None,
+        name: str | None = None,
+    ) -> CustomFileInfo:
+        """Uploads a local file, read in chunks, into a custom folder (`/` by default)
+        (`getCustomUploadLink`, `uploadFile`, `getCustomFileMetadata`)."""
+        if not isinstance(local_path, (str, os.PathLike)) or not os.fspath(local_path):
+            raise InvalidInputError("local_path must be a path")
+        own_name = os.path.basename(os.fspath(local_path))
+        name = _file_name("name", own_name if name is None else name)
+        folder = _custom_path("custom_folder_path", custom_folder_path, default="/")
+        try:
+            handle = await anyio.to_thread.run_sync(open, os.fspath(local_path), "rb")
+        except OSError as error:
+            raise InvalidInputError(f"local_path cannot be read: {error.strerror}") from error
+        try:
+            async with self._call_scope("upload_local_file_to_custom_folder"):
+                link = await self.get_custom_file_upload_link(folder)
+                form = {"parent_dir": link["parent_path"], "relative_path": link["relative_path"]}
+                async with self._file_server(
+                    UPLOAD_FILE.method, link["upload_link"],
+                    idempotent=UPLOAD_FILE.safe_to_repeat, params={"ret-json": "1"},
+                    data={**form, "replace": "0"}, files={"file": (name, handle)},
+                ) as response:  # fmt: skip
+                    await response.aread()
+                stored, _size = _uploaded(response, decoded(UPLOAD_FILE, response))
+                return await self.get_custom_file_info(folder, stored)
+        finally:
+            await anyio.to_thread.run_sync(handle.close)
+
+    async def download_custom_file(self, path: str, save_path: SavePath) -> None:
+        """Streams a custom-folder file to a path or a binary file object
+        (`getCustomDownloadLink`)."""
+        text = _custom_path("path", unquote(require_text("path", path)))
+        if not (_is_file_object(save_path) or isinstance(save_path, (str, os.PathLike))):
+            raise InvalidInputError("save_path must be a path or a binary file object")
+        async with self._call_scope("download_custom_file"):
+            link = await self.get_custom_file_download_link(text)
+            await self._save(link, save_path)
 
     async def upload_bytes_file(
         self,

@@ -739,6 +739,30 @@ async def _files(c: Conformance) -> None:
     await c.call("DELETE", asset, 404, token=API_TOKEN, params={"path": path})
 
 
+async def _custom_folder(c: Conformance) -> None:
+    """Custom-folder upload link, listing, metadata, download link and delete.
+
+    The upload itself goes unchecked: the spec's uploadFile only knows `files/`/`images/` folders.
+    """
+    custom = "/api/v2.1/dtable/custom"
+    folder = {"path": "/Invoices"}
+    link = await c.call("GET", f"{custom}/app-upload-link/", 200, token=API_TOKEN, params=folder)
+    form = {"parent_dir": link["parent_path"], "relative_path": link["relative_path"]}
+    uploaded = await c.client.post(
+        f"{link['upload_link']}?ret-json=1",
+        data={**form, "replace": "0"},
+        files={"file": ("b347.pdf", b"%PDF-", "application/pdf")},
+    )
+    assert uploaded.status_code == 200
+    await c.call("GET", f"{custom}/app-asset-dir/", 200, token=API_TOKEN, params={"path": "/"})
+    info = {**folder, "name": "b347.pdf"}
+    await c.call("GET", f"{custom}/app-asset-file/", 200, token=API_TOKEN, params=info)
+    named = {"path": "/Invoices/b347.pdf"}
+    download = f"{custom}/app-download-link/"
+    await c.call("GET", download, 200, token=API_TOKEN, params=named)
+    await c.call("DELETE", f"{custom}/app-asset-file/", 200, token=API_TOKEN, params=named)
+
+
 def _report(c: Conformance, served: set[Operation], outside: Iterable[str]) -> str:
     checked = {op for op, _ in c.validated | c.without_schema | c.excepted}
     return (
@@ -778,6 +802,8 @@ async def test_every_served_operation_conforms(
         await _cleanup(c, emulator, token, row_ids)
     async with c.section("files"):
         await _files(c)
+    async with c.section("custom folder"):
+        await _custom_folder(c)
 
     served, outside = served_operations(emulator, specs)
     report = _report(c, served, outside)
