@@ -58,6 +58,7 @@ from .resources.columns import ColumnsResource
 from .resources.files import FilesResource
 from .resources.filters import FiltersResource
 from .resources.links import LinksResource
+from .resources.people import PeopleResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 from .resources.tables import TablesResource
@@ -387,6 +388,7 @@ class Base(
     RowsResource,
     SQLResource,
     FilesResource,
+    PeopleResource,
 ):
     """One SeaTable base, reached with its API token (or through `Account.get_base`).
 

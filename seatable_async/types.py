@@ -23,6 +23,8 @@ __all__ = [
     "BaseRecord",
     "BaseRenamed",
     "BigDataRowsAdded",
+    "Collaborator",
+    "Collaborators",
     "ColumnAnswer",
     "ColumnType",
     "ColumnsAnswer",
@@ -37,6 +39,7 @@ __all__ = [
     "LinksWritten",
     "MetadataAnswer",
     "Row",
+    "RowComment",
     "RowsPage",
     "RowsUnarchived",
     "SQLResult",
@@ -355,3 +358,32 @@ class CustomAssets(TypedDict):
 
     dir: list[CustomAssetEntry]
     file: list[CustomAssetEntry]
+
+
+class Collaborator(TypedDict):
+    """One collaborator of a base (`listCollaborators`)."""
+
+    email: str
+    name: str
+    contact_email: NotRequired[str]
+    avatar_url: NotRequired[str]
+    id_in_org: NotRequired[str]
+
+
+class Collaborators(TypedDict):
+    """`listCollaborators`: everyone who can reach the base."""
+
+    user_list: list[Collaborator]
+
+
+class RowComment(TypedDict):
+    """One comment on a row (`listRowComments`); `resolved` is 0 or 1."""
+
+    id: int
+    author: str
+    comment: str
+    row_id: str
+    created_at: str
+    dtable_uuid: NotRequired[str]
+    updated_at: NotRequired[str]
+    resolved: NotRequired[int]

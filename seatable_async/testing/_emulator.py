@@ -78,6 +78,8 @@ class Emulator:
             self.store.setting("jwt_secret", lambda: self.rng.randbytes(32).hex())
         )
         self.upload_tokens: dict[str, tuple[str, float]] = {}
+        self.toasts: list[Json] = []
+        """Every toast notification sent (`sendToastNotification`), oldest first."""
         self.download_tokens: dict[str, tuple[str, str]] = {}
         self.tasks: dict[str, str] = {}
         """Background-task statuses by task id (auto-links finish at once)."""

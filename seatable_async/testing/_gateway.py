@@ -302,6 +302,23 @@ def unarchive(call: Call) -> Json:
     return {"success": True, "task_id": str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))}
 
 
+_TOAST_TYPES = frozenset({"success", "warning", "error"})
+
+
+def send_toast(call: Call) -> Json:
+    """``sendToastNotification``: checked and recorded in ``Emulator.toasts``."""
+    body = call.body()
+    to_user, toast_type, detail = body.get("to_user"), body.get("toast_type"), body.get("detail")
+    if not isinstance(to_user, str) or not to_user:
+        raise gateway_error(400, "to_user invalid")
+    if toast_type not in _TOAST_TYPES:
+        raise gateway_error(400, "toast_type invalid")
+    if not isinstance(detail, dict) or not isinstance(detail.get("msg"), str):
+        raise gateway_error(400, "detail invalid")
+    call.emulator.toasts.append({"to_user": to_user, "toast_type": toast_type, "detail": detail})
+    return _OK
+
+
 # ---------------------------------------------------------------------- comments
 
 
@@ -821,6 +838,7 @@ def update_column_cascade(call: Call) -> Json:
 _OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/metadata/", get_metadata),
     ("GET", "/related-users/", list_collaborators),
+    ("POST", "/ui-toasts/", send_toast),
     ("POST", "/sql/", query_sql),
     ("GET", "/rows/", list_rows),
     ("POST", "/rows/", append_rows),

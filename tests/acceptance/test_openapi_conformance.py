@@ -497,6 +497,8 @@ async def _schema(c: Conformance, emulator: Emulator, token: str) -> None:
     await c.call("GET", gw("/metadata/"), 200, token=token)
     await c.call("GET", gw("/metadata/"), 403, token="invalid")
     await c.call("GET", gw("/related-users/"), 200, token=token)
+    toast = {"to_user": emulator.user_id, "toast_type": "warning", "detail": {"msg": "hello"}}
+    await c.call("POST", gw("/ui-toasts/"), 200, token=token, json=toast)
     projects = {
         "table_name": "Projects",
         "columns": [
