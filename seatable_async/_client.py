@@ -55,6 +55,7 @@ from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
 from .resources.columns import ColumnsResource
+from .resources.comments import CommentsResource
 from .resources.files import FilesResource
 from .resources.filters import FiltersResource
 from .resources.links import LinksResource
@@ -381,6 +382,7 @@ class Base(
     _Client,
     FiltersResource,
     LinksResource,
+    CommentsResource,
     BigDataResource,
     TablesResource,
     ColumnsResource,
