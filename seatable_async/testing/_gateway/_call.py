@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ __all__ = [
     "POSITIVE",
     "Call",
     "Endpoint",
+    "GatewayState",
     "Handler",
     "atomic",
     "flag",
@@ -44,6 +46,20 @@ POSITIVE = range(1, SQLITE_INTEGERS.stop)
 """Counts SQLite can bind: offsets (0 up) and limits, widths (1 up)."""
 
 
+@dataclass(frozen=True)
+class GatewayState:
+    """What gateway handlers reach besides the request: the store, ids, time, tasks, the user."""
+
+    store: Store
+    rng: random.Random
+    clock: Callable[[], float]
+    tasks: dict[str, str]
+    """Auto-link task states; a plain dict that :func:`atomic` does not roll back."""
+    user_id: str
+    display_name: str
+    contact_email: str
+
+
 @dataclass
 class Call:
     """One authenticated gateway request."""
@@ -56,10 +72,30 @@ class Call:
     raw_body: bytes
     """Read before the handler runs, so handlers never suspend inside their transaction."""
 
+    @functools.cached_property
+    def state(self) -> GatewayState:
+        """The narrow state handlers use; only this reads :attr:`emulator`."""
+        emulator = self.emulator
+        return GatewayState(
+            store=emulator.store,
+            rng=emulator.rng,
+            clock=emulator.clock,
+            tasks=emulator.tasks,
+            user_id=emulator.user_id,
+            display_name=emulator.display_name,
+            contact_email=emulator.username or "",
+        )
+
     @property
     def store(self) -> Store:
         """The emulator's store."""
-        return self.emulator.store
+        return self.state.store
+
+    def rows(self, table: Json, *, keys: bool) -> list[Json]:
+        """Every row of ``table`` as the gateway renders it (by column keys or names)."""
+        records = self.store.select(self.base, table)
+        rendered: list[Json] = self.store.render_many(self.base, table, records, keys=keys)
+        return rendered
 
     def body(self) -> dict[str, Any]:
         """The JSON body."""
@@ -76,8 +112,6 @@ class Call:
 
 Handler = Callable[[Call], Any]
 """A base operation: the call → its JSON answer."""
-
-
 Endpoint = Callable[[Call], Response]
 
 

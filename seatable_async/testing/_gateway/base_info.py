@@ -15,13 +15,13 @@ def get_metadata(call: Call) -> Json:
 
 def list_collaborators(call: Call) -> Json:
     """``listCollaborators``: the emulator's single user."""
-    emulator = call.emulator
+    state = call.state
     return {
         "user_list": [
             {
-                "email": emulator.user_id,
-                "name": emulator.display_name,
-                "contact_email": emulator.username or "",
+                "email": state.user_id,
+                "name": state.display_name,
+                "contact_email": state.contact_email,
                 "avatar_url": "",
                 "id_in_org": "",
             }

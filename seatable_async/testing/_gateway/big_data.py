@@ -39,4 +39,4 @@ def unarchive(call: Call) -> Json:
     body = call.body()
     table = call.table(body)
     call.store.set_archived(call.base, table, row_id_list(body), False)
-    return {"success": True, "task_id": str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))}
+    return {"success": True, "task_id": str(uuid.UUID(bytes=call.state.rng.randbytes(16)))}

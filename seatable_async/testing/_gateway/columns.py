@@ -196,7 +196,7 @@ def _rewrite_select_cells(
     if not renames:
         return
     updates: list[tuple[str, Mapping[str, Any]]] = []
-    for row in call.emulator.rows(table["name"], base_uuid=call.base.uuid):
+    for row in call.rows(table, keys=False):
         value = row.get(column["name"])
         if isinstance(value, list):
             names = [renames.get(v, v) if isinstance(v, str) else v for v in value]

@@ -81,7 +81,7 @@ def comments_within_days(call: Call) -> Json:
     days = query_int(call.request, "days", 1, gateway_error)
     if days < 1:
         raise gateway_error(400, "days invalid")
-    now = call.emulator.clock()
+    now = call.state.clock()
     since = datetime.fromtimestamp(now - min(days * 86400, now), timezone.utc)  # epoch at most
     return {"comments": call.store.comments(call.base, since=format_timestamp(since))}
 

@@ -110,8 +110,8 @@ def auto_links(call: Call) -> Json:
         pairs.append((left, right))
     if not pairs:
         raise gateway_error(400, "matching_keys invalid")
-    own_rows = call.emulator.rows(own["name"], base_uuid=call.base.uuid, convert_keys=False)
-    other_rows = call.emulator.rows(other["name"], base_uuid=call.base.uuid, convert_keys=False)
+    own_rows = call.rows(own, keys=True)
+    other_rows = call.rows(other, keys=True)
     mapping: dict[str, list[str]] = {}
     for row in own_rows:
         key = tuple(row[left["key"]] for left, _ in pairs)
@@ -121,8 +121,8 @@ def auto_links(call: Call) -> Json:
         if matches:
             mapping[row["_id"]] = matches
     call.store.set_links(call.base, own, link, mapping, mode="add")
-    task_id = str(uuid.UUID(bytes=call.emulator.rng.randbytes(16)))
-    call.emulator.tasks[task_id] = "success"
+    task_id = str(uuid.UUID(bytes=call.state.rng.randbytes(16)))
+    call.state.tasks[task_id] = "success"
     return {"task_id": task_id}
 
 
@@ -131,7 +131,7 @@ def auto_link_task(call: Call) -> Json:
     task_id = call.request.query_params.get("task_id")
     if task_id is None:
         task_id = str((call.body()).get("task_id", ""))
-    status = call.emulator.tasks.get(task_id)
+    status = call.state.tasks.get(task_id)
     if status is None:
         raise gateway_error(404, f"task {task_id} not found")
     return {"status": status}
