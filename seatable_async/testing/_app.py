@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import httpx
 from starlette.applications import Starlette
@@ -75,10 +75,6 @@ class ConnectionDropped(ConnectionResetError):
     """Raised by the app to make the server abort the connection (the ``reset`` fault)."""
 
 
-def _respond(result: Any) -> Response:
-    return result if isinstance(result, Response) else JSONResponse(result)
-
-
 def _gateway_endpoint(
     emulator: Emulator, method: str, suffix: str, handler: _gateway.Endpoint
 ) -> Endpoint:
@@ -106,10 +102,10 @@ def _gateway_endpoint(
 
 def _web_endpoint(emulator: Emulator, handler: _web.Handler, auth: _web.Auth) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        call = _web.WebCall(emulator, request)
+        call = await _web.read_call(emulator, request)
         try:
             _web.authenticate(call, auth)
-            return _respond(await handler(call))
+            return _web.run(call, handler)
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
 

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from . import _web
 from ._errors import web_error
-from ._http import form_body, query_bool
+from ._http import query_bool
 from ._store import Base, Json
 
 if TYPE_CHECKING:
@@ -53,11 +53,11 @@ def _paths(call: WebCall, base: Base, prefix: str) -> list[str]:
     return sorted(str(row["path"])[len(prefix) :] for row in found)
 
 
-async def upload_link(call: WebCall) -> Json:
+def upload_link(call: WebCall) -> Json:
     """``getCustomUploadLink``: the answer at top level, as the official SDK reads it."""
     base = call.api_base
     folder = _folder(_query(call, "path"))
-    answer = await _web.upload_link(call)
+    answer = _web.upload_link(call)
     return {
         "upload_link": answer["upload_link"],
         "workspace_id": base.workspace_id,
@@ -66,15 +66,15 @@ async def upload_link(call: WebCall) -> Json:
     }
 
 
-async def upload_file(call: WebCall) -> Response:
+def upload_file(call: WebCall) -> Response:
     """``uploadFile`` into a custom folder; other uploads go to the file server's handler."""
     emulator = call.emulator
     grant = emulator.upload_tokens.get(call.request.path_params["token"])
     base = emulator.store.base(grant[0]) if grant else None
-    form = await form_body(call.request)
+    form = call.form
     parent = form.fields.get("parent_dir", "").rstrip("/")
     if grant is None or base is None or parent != f"/asset/{base.uuid}{_ROOT}":
-        return await _web.upload_file(call)
+        return _web.upload_file(call)
     if grant[1] < emulator.clock():
         raise web_error(403, "Access denied.")
     upload = form.files.get("file")
@@ -91,7 +91,7 @@ async def upload_file(call: WebCall) -> Response:
     return Response(entry["id"], media_type="text/plain")
 
 
-async def list_dir(call: WebCall) -> Json:
+def list_dir(call: WebCall) -> Json:
     """``getCustomFiles``: the folders and files directly in a folder; 404 if it holds none."""
     base = call.api_base
     folder = _folder(_query(call, "path"))
@@ -109,7 +109,7 @@ def _file_path(call: WebCall, folder: str, name: str) -> str:
     return f"{_ROOT}{_folder(folder)}/{name}"
 
 
-async def file_info(call: WebCall) -> Json:
+def file_info(call: WebCall) -> Json:
     """``getCustomFileMetadata``: ``{"dirent": {...}}``; 404 ``File not found.``"""
     base = call.api_base
     name = _query(call, "name")
@@ -131,7 +131,7 @@ def _named_file(call: WebCall) -> str:
     return _file_path(call, folder, name)
 
 
-async def download_link(call: WebCall) -> Json:
+def download_link(call: WebCall) -> Json:
     """``getCustomDownloadLink``: a ``/seafhttp/files/...`` link the file server answers."""
     base = call.api_base
     path = _named_file(call)
@@ -143,7 +143,7 @@ async def download_link(call: WebCall) -> Json:
     return {"download_link": f"{call.server_url}/seafhttp/files/{token}/{quote(name)}"}
 
 
-async def delete_file(call: WebCall) -> Json:
+def delete_file(call: WebCall) -> Json:
     """``deleteBaseCustomFolderAsset``."""
     if not call.emulator.store.delete_asset(call.api_base, _named_file(call)):
         raise web_error(404, "File not found.")

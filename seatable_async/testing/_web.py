@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,14 +20,14 @@ from starlette.responses import JSONResponse, Response
 
 from ._auth import bearer_token, parse_lifetime
 from ._errors import APIError, account_auth_error, web_error
-from ._http import form_body, query_bool
+from ._http import FormData, form_body, query_bool
 from ._stars import starred as starred_uuids
 from ._store import Base, Json
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
-__all__ = ["ROUTES", "WebCall"]
+__all__ = ["ROUTES", "Handler", "WebCall", "authenticate", "read_call", "run"]
 
 Auth = Literal["none", "api", "account"]
 UPLOAD_LINK_LIFETIME = 600.0
@@ -43,6 +43,8 @@ class WebCall:
 
     emulator: Emulator
     request: Request
+    form: FormData
+    """The body, read before the handler runs so handlers never suspend inside their unit."""
     base: Base | None = None
     app_name: str = ""
     permission: str = "rw"
@@ -60,7 +62,21 @@ class WebCall:
         return self.base
 
 
-Handler = Callable[[WebCall], Awaitable[Any]]
+Handler = Callable[[WebCall], Any]
+"""A dtable-web operation: the call → its JSON answer or a :class:`Response`."""
+
+
+async def read_call(emulator: Emulator, request: Request) -> WebCall:
+    """The call with its body read and parsed: the only suspension a dtable-web request has."""
+    return WebCall(emulator, request, await form_body(request))
+
+
+def run(call: WebCall, handler: Handler) -> Response:
+    """One request, one store transaction: a handler that raises, or whose answer cannot be
+    rendered, leaves the store unchanged; the answer is rendered under the store lock."""
+    with call.emulator.store.transaction():
+        result = handler(call)
+        return result if isinstance(result, Response) else JSONResponse(result)
 
 
 def authenticate(call: WebCall, auth: Auth) -> None:
@@ -132,24 +148,24 @@ def _lifetime(call: WebCall) -> float | None:
 # ---------------------------------------------------------------------- ping and auth
 
 
-async def server_info(call: WebCall) -> Json:
+def server_info(call: WebCall) -> Json:
     """``GET /server-info/``."""
     return {"version": SERVER_VERSION, "edition": "enterprise edition"}
 
 
-async def ping(call: WebCall) -> str:
+def ping(call: WebCall) -> str:
     """``GET /api2/ping/`` and ``/api2/auth/ping/``."""
     return "pong"
 
 
-async def gateway_ping(call: WebCall) -> Json:
+def gateway_ping(call: WebCall) -> Json:
     """``GET /api-gateway/api/v2/ping``."""
     return {"ret": "pong"}
 
 
-async def auth_token(call: WebCall) -> Json:
+def auth_token(call: WebCall) -> Json:
     """``getAccountTokenfromUsername``: form ``username`` + ``password``."""
-    form = await form_body(call.request)
+    form = call.form
     emulator = call.emulator
     given = (form.fields.get("username"), form.fields.get("password"))
     if emulator.account_token is None or given != (emulator.username, emulator.password):
@@ -157,7 +173,7 @@ async def auth_token(call: WebCall) -> Json:
     return {"token": emulator.account_token}
 
 
-async def app_access_token(call: WebCall) -> Json:
+def app_access_token(call: WebCall) -> Json:
     """``getBaseTokenWithApiToken``: exactly the 6.0.10 key set."""
     base = call.api_base
     token = call.emulator.issue_base_token(
@@ -181,7 +197,7 @@ async def app_access_token(call: WebCall) -> Json:
 # ---------------------------------------------------------------------- account
 
 
-async def account_info(call: WebCall) -> Json:
+def account_info(call: WebCall) -> Json:
     """``GET /api2/account/info/``."""
     emulator = call.emulator
     return {
@@ -207,7 +223,7 @@ async def account_info(call: WebCall) -> Json:
     }
 
 
-async def list_workspaces(call: WebCall) -> Json:
+def list_workspaces(call: WebCall) -> Json:
     """``GET /api/v2.1/workspaces/``: starred, shared and the personal workspace."""
     emulator = call.emulator
     detail = query_bool(call.request, "detail", True)
@@ -223,9 +239,9 @@ async def list_workspaces(call: WebCall) -> Json:
     return {"workspace_list": [starred, shared, personal]}
 
 
-async def create_base(call: WebCall) -> Response:
+def create_base(call: WebCall) -> Response:
     """``POST /api/v2.1/dtables/``: 201; new bases hold Table1 with three empty rows."""
-    form = await form_body(call.request)
+    form = call.form
     name = form.fields.get("name", "").strip()
     if not name:
         raise web_error(400, "name invalid.")
@@ -237,9 +253,9 @@ async def create_base(call: WebCall) -> Response:
     return JSONResponse({"table": _base_json(call, base)}, status_code=201)
 
 
-async def delete_base(call: WebCall) -> Json:
+def delete_base(call: WebCall) -> Json:
     """``DELETE /api/v2.1/workspace/{workspace_id}/dtable/`` with form ``name``."""
-    form = await form_body(call.request)
+    form = call.form
     workspace_id = _workspace(call, call.request.path_params["workspace_id"])
     name = form.fields.get("name") or call.request.query_params.get("name", "")
     base = call.emulator.store.base_by_name(workspace_id, name)
@@ -249,27 +265,27 @@ async def delete_base(call: WebCall) -> Json:
     return {"success": True}
 
 
-async def account_access_token(call: WebCall) -> Json:
+def account_access_token(call: WebCall) -> Json:
     """``getBaseTokenWithAccountToken``: only ``access_token`` and ``dtable_uuid``."""
     base = _account_base(call)
     token = call.emulator.issue_base_token(base, lifetime=_lifetime(call))
     return {"access_token": token, "dtable_uuid": base.uuid}
 
 
-async def temp_api_token(call: WebCall) -> Json:
+def temp_api_token(call: WebCall) -> Json:
     """``createTempApiToken``: a JWT API token valid for one hour."""
     return {"api_token": call.emulator.issue_temp_api_token(_account_base(call))}
 
 
-async def list_api_tokens(call: WebCall) -> Json:
+def list_api_tokens(call: WebCall) -> Json:
     """``listApiTokens``."""
     return {"api_tokens": call.emulator.store.api_tokens(_account_base(call))}
 
 
-async def create_api_token(call: WebCall) -> Response:
+def create_api_token(call: WebCall) -> Response:
     """``createApiToken``: 201; ``app_name`` unique per base, permission ``rw`` or ``r``."""
     base = _account_base(call)
-    form = await form_body(call.request)
+    form = call.form
     app_name = form.fields.get("app_name", "").strip()
     permission = form.fields.get("permission", "rw") or "rw"
     store = call.emulator.store
@@ -282,7 +298,7 @@ async def create_api_token(call: WebCall) -> Response:
     return JSONResponse(record, status_code=201)
 
 
-async def delete_api_token(call: WebCall) -> Json:
+def delete_api_token(call: WebCall) -> Json:
     """``deleteApiToken``."""
     base = _account_base(call)
     app_name = call.request.path_params["app_name"]
@@ -299,7 +315,7 @@ def _month(call: WebCall) -> str:
     return datetime.fromtimestamp(call.emulator.clock(), timezone.utc).strftime("%Y-%m")
 
 
-async def upload_link(call: WebCall) -> Json:
+def upload_link(call: WebCall) -> Json:
     """``getUploadLink``: a short-lived ``/seafhttp/upload-api/<token>`` URL."""
     base = call.api_base
     emulator = call.emulator
@@ -314,14 +330,14 @@ async def upload_link(call: WebCall) -> Json:
     }
 
 
-async def upload_file(call: WebCall) -> Response:
+def upload_file(call: WebCall) -> Response:
     """``uploadFile``: multipart ``file``, ``parent_dir``, ``relative_path``, ``replace``."""
     emulator = call.emulator
     grant = emulator.upload_tokens.get(call.request.path_params["token"])
     if grant is None or grant[1] < emulator.clock():
         raise web_error(403, "Access denied.")
     base = emulator.store.base(grant[0])
-    form = await form_body(call.request)
+    form = call.form
     upload = form.files.get("file")
     relative = form.fields.get("relative_path", "").strip("/")
     if base is None or upload is None or not _RELATIVE_PATH.match(relative):
@@ -355,7 +371,7 @@ def _asset_path(call: WebCall) -> str:
     return "/" + call.request.query_params.get("path", "").lstrip("/")
 
 
-async def download_link(call: WebCall) -> Json:
+def download_link(call: WebCall) -> Json:
     """``getFileDownloadLink``: 404 ``path ... not found.`` for missing files (6.2 spec)."""
     base = call.api_base
     path = _asset_path(call)
@@ -367,7 +383,7 @@ async def download_link(call: WebCall) -> Json:
     return {"download_link": f"{call.server_url}/seafhttp/files/{token}/{quote(name)}"}
 
 
-async def download_file(call: WebCall) -> Response:
+def download_file(call: WebCall) -> Response:
     """``GET /seafhttp/files/<token>/<name>``: the file bytes."""
     emulator = call.emulator
     grant = emulator.download_tokens.get(call.request.path_params["token"])
@@ -379,7 +395,7 @@ async def download_file(call: WebCall) -> Response:
     return Response(content, media_type=media_type)
 
 
-async def delete_asset(call: WebCall) -> Json:
+def delete_asset(call: WebCall) -> Json:
     """``deleteBaseAsset``."""
     path = _asset_path(call)
     if not call.emulator.store.delete_asset(call.api_base, path):

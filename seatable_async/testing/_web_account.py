@@ -8,7 +8,6 @@ import copy
 from starlette.responses import JSONResponse, Response
 
 from ._errors import web_error
-from ._http import form_body
 from ._stars import set_star, starred
 from ._store import Base, Json, Store
 from ._web import Auth, Handler, WebCall, _account_base, _base_json, _workspace
@@ -26,9 +25,9 @@ def _named_base(call: WebCall, workspace_id: int, name: str) -> Base:
     return base
 
 
-async def rename_base(call: WebCall) -> Json:
+def rename_base(call: WebCall) -> Json:
     """``updateBase``: form ``name`` (the old one) and ``new_name``."""
-    form = await form_body(call.request)
+    form = call.form
     workspace_id = _workspace(call, call.request.path_params["workspace_id"])
     base = _named_base(call, workspace_id, form.fields.get("name", ""))
     new_name = form.fields.get("new_name", "").strip()
@@ -80,9 +79,9 @@ def copy_into(store: Store, source: Base, workspace_id: int) -> Base:
     return target
 
 
-async def copy_base(call: WebCall) -> Json:
+def copy_base(call: WebCall) -> Json:
     """``copyBaseFromWorkspace``: form ``src_workspace_id``, ``name``, ``dst_workspace_id``."""
-    form = await form_body(call.request)
+    form = call.form
     fields = form.fields
     if not all(fields.get(key) for key in ("src_workspace_id", "name", "dst_workspace_id")):
         raise web_error(400, "src_workspace_id, name or dst_workspace_id invalid.")
@@ -91,7 +90,7 @@ async def copy_base(call: WebCall) -> Json:
     return {"dtable": _base_json(call, copy_into(call.emulator.store, source, destination))}
 
 
-async def list_favorites(call: WebCall) -> Json:
+def list_favorites(call: WebCall) -> Json:
     """``listFavorites``."""
     store = call.emulator.store
     bases = [store.base(uuid) for uuid in starred(store)]
@@ -104,25 +103,25 @@ def _starred_base(call: WebCall, base_uuid: str) -> str:
     return base_uuid
 
 
-async def favorite_base(call: WebCall) -> Json:
+def favorite_base(call: WebCall) -> Json:
     """``favoriteBase``: form ``dtable_uuid``; starring twice is no error."""
-    form = await form_body(call.request)
+    form = call.form
     set_star(call.emulator.store, _starred_base(call, form.fields.get("dtable_uuid", "")), True)
     return {"success": True}
 
 
-async def unfavorite_base(call: WebCall) -> Json:
+def unfavorite_base(call: WebCall) -> Json:
     """``unfavoriteBase``: query ``dtable_uuid``."""
     base_uuid = _starred_base(call, call.request.query_params.get("dtable_uuid", ""))
     set_star(call.emulator.store, base_uuid, False)
     return {"success": True}
 
 
-async def update_api_token(call: WebCall) -> Response:
+def update_api_token(call: WebCall) -> Response:
     """``updateApiToken``: form ``permission``, ``rw`` or ``r``."""
     base = _account_base(call)
     app_name = call.request.path_params["app_name"]
-    form = await form_body(call.request)
+    form = call.form
     permission = form.fields.get("permission", "rw") or "rw"
     store = call.emulator.store
     found = next((t for t in store.api_tokens(base) if t["app_name"] == app_name), None)

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from starlette.responses import JSONResponse
 
-from seatable_async.testing import Emulator
-from seatable_async.testing._errors import APIError
+from seatable_async.testing import Emulator, _web
+from seatable_async.testing._errors import APIError, web_error
 
-from .conftest import gateway_for
+from .conftest import client_for, gateway_for
 
 pytestmark = pytest.mark.anyio
 
@@ -165,3 +165,56 @@ def test_a_transaction_sqlite_rolled_back_itself_keeps_its_error_and_reloads(
     assert status["data"]["options"] == []
     emulator.append_rows("Contacts", [{"Name": "Ann"}])
     assert [row["Name"] for row in emulator.rows("Contacts")] == ["Ann"]
+
+
+def _account(emulator: Emulator) -> dict[str, str]:
+    return {"Authorization": f"Token {emulator.account_token}"}
+
+
+async def test_a_failing_api_token_creation_leaves_no_token(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dtable-web write runs in one transaction too: a failure after the write undoes it."""
+    add_api_token = emulator.store.add_api_token
+
+    def add_then_fail(*args: Any, **kwargs: Any) -> None:
+        add_api_token(*args, **kwargs)
+        raise TypeError("an emulator bug")
+
+    before = emulator.store.api_tokens(emulator.base)
+    monkeypatch.setattr(emulator.store, "add_api_token", add_then_fail)
+    path = f"/api/v2.1/workspace/{emulator.workspace_id}/dtable/{emulator.base.name}/api-tokens/"
+    async with client_for(emulator) as client:
+        with pytest.raises(TypeError, match="an emulator bug"):
+            await client.post(path, data={"app_name": "new"}, headers=_account(emulator))
+    assert emulator.request_log[-1].status == 500
+    assert emulator.store.api_tokens(emulator.base) == before
+
+
+async def test_a_base_whose_answer_fails_is_not_created(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any) -> None:
+        raise web_error(400, "unrenderable")
+
+    names = [base.name for base in emulator.store.bases]
+    monkeypatch.setattr(_web, "_base_json", refuse)
+    async with client_for(emulator) as client:
+        failed = await client.post(
+            "/api/v2.1/dtables/", data={"name": "New base"}, headers=_account(emulator)
+        )
+    assert failed.status_code == 400, failed.text
+    assert [base.name for base in emulator.store.bases] == names
+
+
+async def test_a_copy_to_a_bad_workspace_changes_nothing(emulator: Emulator) -> None:
+    names = [base.name for base in emulator.store.bases]
+    form = {"src_workspace_id": emulator.workspace_id, "name": emulator.base.name}
+    async with client_for(emulator) as client:
+        failed = await client.post(
+            "/api/v2.1/dtable-copy/",
+            data={**form, "dst_workspace_id": "999"},
+            headers=_account(emulator),
+        )
+    assert failed.status_code == 404, failed.text
+    assert [base.name for base in emulator.store.bases] == names
