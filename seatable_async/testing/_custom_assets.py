@@ -45,7 +45,7 @@ def _query(call: WebCall, name: str) -> str:
 
 def _paths(call: WebCall, base: Base, prefix: str) -> list[str]:
     """The asset paths below ``prefix`` (``/custom/a/``), relative to it."""
-    with call.emulator.store.transaction() as db:
+    with call.state.store.transaction() as db:
         found = db.execute(
             "SELECT path FROM emu_assets WHERE base_uuid = ? AND substr(path, 1, ?) = ?",
             (base.uuid, len(prefix), prefix),
@@ -68,14 +68,14 @@ def upload_link(call: WebCall) -> Json:
 
 def upload_file(call: WebCall) -> Response:
     """``uploadFile`` into a custom folder; other uploads go to the file server's handler."""
-    emulator = call.emulator
-    grant = emulator.upload_tokens.get(call.request.path_params["token"])
-    base = emulator.store.base(grant[0]) if grant else None
+    state = call.state
+    grant = state.upload_tokens.get(call.request.path_params["token"])
+    base = state.store.base(grant[0]) if grant else None
     form = call.form
     parent = form.fields.get("parent_dir", "").rstrip("/")
     if grant is None or base is None or parent != f"/asset/{base.uuid}{_ROOT}":
         return _web.upload_file(call)
-    if grant[1] < emulator.clock():
+    if grant[1] < state.clock():
         raise web_error(403, "Access denied.")
     upload = form.files.get("file")
     if upload is None:
@@ -83,9 +83,9 @@ def upload_file(call: WebCall) -> Response:
     folder = f"{_ROOT}{_folder(form.fields.get('relative_path', '/'))}"
     name = upload.filename.rsplit("/", 1)[-1]
     if form.fields.get("replace") != "1":
-        name = _web._free_name(emulator, base, folder.lstrip("/"), name)
-    emulator.store.put_asset(base, f"{folder}/{name}", upload.content)
-    entry = {"name": name, "id": emulator.rng.randbytes(20).hex(), "size": len(upload.content)}
+        name = _web._free_name(state.store, base, folder.lstrip("/"), name)
+    state.store.put_asset(base, f"{folder}/{name}", upload.content)
+    entry = {"name": name, "id": state.rng.randbytes(20).hex(), "size": len(upload.content)}
     if query_bool(call.request, "ret-json", False):
         return JSONResponse([entry])
     return Response(entry["id"], media_type="text/plain")
@@ -114,10 +114,10 @@ def file_info(call: WebCall) -> Json:
     base = call.api_base
     name = _query(call, "name")
     path = _file_path(call, _query(call, "path"), name)
-    content = call.emulator.store.asset(base, path)
+    content = call.state.store.asset(base, path)
     if content is None:
         raise web_error(404, "File not found.")
-    updated = datetime.fromtimestamp(call.emulator.clock(), timezone.utc)
+    updated = datetime.fromtimestamp(call.state.clock(), timezone.utc)
     return {"dirent": {
         "is_file": True, "obj_name": name, "file_size": len(content),
         "last_update": updated.isoformat(timespec="seconds"),
@@ -135,17 +135,17 @@ def download_link(call: WebCall) -> Json:
     """``getCustomDownloadLink``: a ``/seafhttp/files/...`` link the file server answers."""
     base = call.api_base
     path = _named_file(call)
-    if call.emulator.store.asset(base, path) is None:
+    if call.state.store.asset(base, path) is None:
         raise web_error(404, "File not found.")
-    token = call.emulator.rng.randbytes(16).hex()
-    call.emulator.download_tokens[token] = (base.uuid, path)
+    token = call.state.rng.randbytes(16).hex()
+    call.state.download_tokens[token] = (base.uuid, path)
     name = path.rsplit("/", 1)[-1]
     return {"download_link": f"{call.server_url}/seafhttp/files/{token}/{quote(name)}"}
 
 
 def delete_file(call: WebCall) -> Json:
     """``deleteBaseCustomFolderAsset``."""
-    if not call.emulator.store.delete_asset(call.api_base, _named_file(call)):
+    if not call.state.store.delete_asset(call.api_base, _named_file(call)):
         raise web_error(404, "File not found.")
     return {"success": True}
 

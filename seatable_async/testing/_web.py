@@ -6,13 +6,15 @@
 
 from __future__ import annotations
 
+import functools
 import mimetypes
+import random
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -22,12 +24,12 @@ from ._auth import bearer_token, parse_lifetime
 from ._errors import APIError, account_auth_error, web_error
 from ._http import FormData, form_body, query_bool
 from ._stars import starred as starred_uuids
-from ._store import Base, Json
+from ._store import Base, Json, Store
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
-__all__ = ["ROUTES", "Handler", "WebCall", "authenticate", "read_call", "run"]
+__all__ = ["ROUTES", "Handler", "WebCall", "WebState", "authenticate", "read_call", "run"]
 
 Auth = Literal["none", "api", "account"]
 UPLOAD_LINK_LIFETIME = 600.0
@@ -35,6 +37,41 @@ UPLOAD_LINK_LIFETIME = 600.0
 _RELATIVE_PATH = re.compile(r"^(images|files)/[0-9]{4}-[0-9]{2}$")
 SERVER_VERSION = "6.0.10"
 """The SeaTable version whose observed responses the emulator reproduces."""
+
+
+class IssueBaseToken(Protocol):
+    """:meth:`Emulator.issue_base_token`."""
+
+    def __call__(
+        self,
+        base: Base,
+        *,
+        lifetime: float | None = None,
+        app_name: str = "",
+        permission: str = "rw",
+        username: str | None = None,
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class WebState:
+    """What dtable-web handlers reach besides the request: the store, ids, time, the account
+    and the token issuers; the link-token dicts are plain and not rolled back."""
+
+    store: Store
+    rng: random.Random
+    clock: Callable[[], float]
+    user_id: str
+    display_name: str
+    username: str | None
+    password: str | None
+    account_token: str | None
+    workspace_id: int
+    upload_tokens: dict[str, tuple[str, float]]
+    download_tokens: dict[str, tuple[str, str]]
+    issue_base_token: IssueBaseToken
+    issue_temp_api_token: Callable[[Base], str]
+    resolve_api_token: Callable[[str], tuple[Base, str, str] | None]
 
 
 @dataclass
@@ -48,6 +85,27 @@ class WebCall:
     base: Base | None = None
     app_name: str = ""
     permission: str = "rw"
+
+    @functools.cached_property
+    def state(self) -> WebState:
+        """The narrow state handlers use; only this reads :attr:`emulator`."""
+        emulator = self.emulator
+        return WebState(
+            store=emulator.store,
+            rng=emulator.rng,
+            clock=emulator.clock,
+            user_id=emulator.user_id,
+            display_name=emulator.display_name,
+            username=emulator.username,
+            password=emulator.password,
+            account_token=emulator.account_token,
+            workspace_id=emulator.workspace_id,
+            upload_tokens=emulator.upload_tokens,
+            download_tokens=emulator.download_tokens,
+            issue_base_token=emulator.issue_base_token,
+            issue_temp_api_token=emulator.issue_temp_api_token,
+            resolve_api_token=emulator.resolve_api_token,
+        )
 
     @property
     def server_url(self) -> str:
@@ -74,7 +132,7 @@ async def read_call(emulator: Emulator, request: Request) -> WebCall:
 def run(call: WebCall, handler: Handler) -> Response:
     """One request, one store transaction: a handler that raises, or whose answer cannot be
     rendered, leaves the store unchanged; the answer is rendered under the store lock."""
-    with call.emulator.store.transaction():
+    with call.state.store.transaction():
         result = handler(call)
         return result if isinstance(result, Response) else JSONResponse(result)
 
@@ -85,31 +143,31 @@ def authenticate(call: WebCall, auth: Auth) -> None:
         return
     token = bearer_token(call.request.headers.get("authorization"))
     if auth == "api":
-        resolved = call.emulator.resolve_api_token(token) if token else None
+        resolved = call.state.resolve_api_token(token) if token else None
         if resolved is None:
             raise web_error(403, "Permission denied.")
         call.base, call.app_name, call.permission = resolved
         return
-    expected = call.emulator.account_token
+    expected = call.state.account_token
     if token is None or expected is None or token != expected:
         raise account_auth_error(credentials_given=token is not None)
 
 
 def _base_json(call: WebCall, base: Base) -> Json:
-    emulator = call.emulator
+    state = call.state
     return {
         "id": base.num,
         "workspace_id": base.workspace_id,
         "uuid": base.uuid,
         "name": base.name,
-        "creator": emulator.username or emulator.user_id,
-        "modifier": emulator.username or emulator.user_id,
+        "creator": state.username or state.user_id,
+        "modifier": state.username or state.user_id,
         "created_at": base.created_at,
         "updated_at": base.created_at,
         "color": "",
         "text_color": "",
         "icon": "",
-        "starred": base.uuid in starred_uuids(emulator.store),
+        "starred": base.uuid in starred_uuids(state.store),
         "is_encrypted": False,
         "in_storage": True,
     }
@@ -119,7 +177,7 @@ def _account_base(call: WebCall) -> Base:
     """The base named in ``/workspace/{workspace_id}/dtable/{base_name}/`` paths."""
     params = call.request.path_params
     workspace_id = _workspace(call, params["workspace_id"])
-    base = call.emulator.store.base_by_name(workspace_id, params["base_name"])
+    base = call.state.store.base_by_name(workspace_id, params["base_name"])
     if base is None:
         raise web_error(404, f"dtable {params['base_name']} not found.")
     return base
@@ -130,7 +188,7 @@ def _workspace(call: WebCall, raw: object) -> int:
         workspace_id = int(str(raw))
     except ValueError:
         workspace_id = -1
-    if workspace_id != call.emulator.workspace_id:
+    if workspace_id != call.state.workspace_id:
         raise web_error(404, f"Workspace {raw} not found.")
     return workspace_id
 
@@ -166,17 +224,17 @@ def gateway_ping(call: WebCall) -> Json:
 def auth_token(call: WebCall) -> Json:
     """``getAccountTokenfromUsername``: form ``username`` + ``password``."""
     form = call.form
-    emulator = call.emulator
+    state = call.state
     given = (form.fields.get("username"), form.fields.get("password"))
-    if emulator.account_token is None or given != (emulator.username, emulator.password):
+    if state.account_token is None or given != (state.username, state.password):
         raise APIError(400, {"non_field_errors": ["Unable to login with provided credentials."]})
-    return {"token": emulator.account_token}
+    return {"token": state.account_token}
 
 
 def app_access_token(call: WebCall) -> Json:
     """``getBaseTokenWithApiToken``: exactly the 6.0.10 key set."""
     base = call.api_base
-    token = call.emulator.issue_base_token(
+    token = call.state.issue_base_token(
         base,
         lifetime=_lifetime(call),
         app_name=call.app_name,
@@ -199,7 +257,7 @@ def app_access_token(call: WebCall) -> Json:
 
 def account_info(call: WebCall) -> Json:
     """``GET /api2/account/info/``."""
-    emulator = call.emulator
+    state = call.state
     return {
         "org_id": -1,
         "is_org_staff": 0,
@@ -210,10 +268,10 @@ def account_info(call: WebCall) -> Json:
         "row_total": 0,
         "row_usage": 0,
         "avatar_url": "",
-        "email": emulator.user_id,
-        "name": emulator.display_name,
+        "email": state.user_id,
+        "name": state.display_name,
         "login_id": "",
-        "contact_email": emulator.username or "",
+        "contact_email": state.username or "",
         "institution": "",
         "is_staff": False,
         "enable_chargebee": False,
@@ -225,15 +283,15 @@ def account_info(call: WebCall) -> Json:
 
 def list_workspaces(call: WebCall) -> Json:
     """``GET /api/v2.1/workspaces/``: starred, shared and the personal workspace."""
-    emulator = call.emulator
+    state = call.state
     detail = query_bool(call.request, "detail", True)
-    personal: Json = {"id": emulator.workspace_id, "name": "personal", "type": "personal"}
+    personal: Json = {"id": state.workspace_id, "name": "personal", "type": "personal"}
     starred: Json = {"id": "", "name": "starred", "type": "starred"}
     shared: Json = {"id": "", "name": "shared", "type": "shared"}
     if detail:
-        personal["table_list"] = [_base_json(call, b) for b in emulator.store.bases]
+        personal["table_list"] = [_base_json(call, b) for b in state.store.bases]
         personal["folders"] = []
-        stars = [emulator.store.base(uuid) for uuid in starred_uuids(emulator.store)]
+        stars = [state.store.base(uuid) for uuid in starred_uuids(state.store)]
         starred["table_list"] = [_base_json(call, b) for b in stars if b is not None]
         shared.update(shared_table_list=[], shared_view_list=[])
     return {"workspace_list": [starred, shared, personal]}
@@ -245,8 +303,8 @@ def create_base(call: WebCall) -> Response:
     name = form.fields.get("name", "").strip()
     if not name:
         raise web_error(400, "name invalid.")
-    workspace_id = _workspace(call, form.fields.get("workspace_id", call.emulator.workspace_id))
-    store = call.emulator.store
+    workspace_id = _workspace(call, form.fields.get("workspace_id", call.state.workspace_id))
+    store = call.state.store
     if store.base_by_name(workspace_id, name) is not None:
         raise web_error(400, f"dtable {name} already exists.")
     base = store.create_base(name, workspace_id, empty_rows=3)
@@ -258,28 +316,28 @@ def delete_base(call: WebCall) -> Json:
     form = call.form
     workspace_id = _workspace(call, call.request.path_params["workspace_id"])
     name = form.fields.get("name") or call.request.query_params.get("name", "")
-    base = call.emulator.store.base_by_name(workspace_id, name)
+    base = call.state.store.base_by_name(workspace_id, name)
     if base is None:
         raise web_error(404, f"dtable {name} not found.")
-    call.emulator.store.delete_base(base)
+    call.state.store.delete_base(base)
     return {"success": True}
 
 
 def account_access_token(call: WebCall) -> Json:
     """``getBaseTokenWithAccountToken``: only ``access_token`` and ``dtable_uuid``."""
     base = _account_base(call)
-    token = call.emulator.issue_base_token(base, lifetime=_lifetime(call))
+    token = call.state.issue_base_token(base, lifetime=_lifetime(call))
     return {"access_token": token, "dtable_uuid": base.uuid}
 
 
 def temp_api_token(call: WebCall) -> Json:
     """``createTempApiToken``: a JWT API token valid for one hour."""
-    return {"api_token": call.emulator.issue_temp_api_token(_account_base(call))}
+    return {"api_token": call.state.issue_temp_api_token(_account_base(call))}
 
 
 def list_api_tokens(call: WebCall) -> Json:
     """``listApiTokens``."""
-    return {"api_tokens": call.emulator.store.api_tokens(_account_base(call))}
+    return {"api_tokens": call.state.store.api_tokens(_account_base(call))}
 
 
 def create_api_token(call: WebCall) -> Response:
@@ -288,13 +346,13 @@ def create_api_token(call: WebCall) -> Response:
     form = call.form
     app_name = form.fields.get("app_name", "").strip()
     permission = form.fields.get("permission", "rw") or "rw"
-    store = call.emulator.store
+    store = call.state.store
     if not app_name or any(t["app_name"] == app_name for t in store.api_tokens(base)):
         raise web_error(400, "app_name invalid.")
     if permission not in ("rw", "r"):
         raise web_error(400, "permission invalid.")
-    token = call.emulator.rng.randbytes(20).hex()
-    record = store.add_api_token(base, token, app_name, permission, call.emulator.user_id)
+    token = call.state.rng.randbytes(20).hex()
+    record = store.add_api_token(base, token, app_name, permission, call.state.user_id)
     return JSONResponse(record, status_code=201)
 
 
@@ -302,7 +360,7 @@ def delete_api_token(call: WebCall) -> Json:
     """``deleteApiToken``."""
     base = _account_base(call)
     app_name = call.request.path_params["app_name"]
-    if not call.emulator.store.delete_api_token(base, app_name):
+    if not call.state.store.delete_api_token(base, app_name):
         raise web_error(404, f"api token {app_name} not found.")
     return {"success": True}
 
@@ -312,15 +370,15 @@ def delete_api_token(call: WebCall) -> Json:
 
 def _month(call: WebCall) -> str:
     """``YYYY-MM`` of the emulator's clock: the folder uploads of this month go to."""
-    return datetime.fromtimestamp(call.emulator.clock(), timezone.utc).strftime("%Y-%m")
+    return datetime.fromtimestamp(call.state.clock(), timezone.utc).strftime("%Y-%m")
 
 
 def upload_link(call: WebCall) -> Json:
     """``getUploadLink``: a short-lived ``/seafhttp/upload-api/<token>`` URL."""
     base = call.api_base
-    emulator = call.emulator
-    token = str(uuid.UUID(bytes=emulator.rng.randbytes(16), version=4))
-    emulator.upload_tokens[token] = (base.uuid, emulator.clock() + UPLOAD_LINK_LIFETIME)
+    state = call.state
+    token = str(uuid.UUID(bytes=state.rng.randbytes(16), version=4))
+    state.upload_tokens[token] = (base.uuid, state.clock() + UPLOAD_LINK_LIFETIME)
     return {
         "upload_link": f"{call.server_url}/seafhttp/upload-api/{token}",
         "workspace_id": base.workspace_id,
@@ -332,11 +390,11 @@ def upload_link(call: WebCall) -> Json:
 
 def upload_file(call: WebCall) -> Response:
     """``uploadFile``: multipart ``file``, ``parent_dir``, ``relative_path``, ``replace``."""
-    emulator = call.emulator
-    grant = emulator.upload_tokens.get(call.request.path_params["token"])
-    if grant is None or grant[1] < emulator.clock():
+    state = call.state
+    grant = state.upload_tokens.get(call.request.path_params["token"])
+    if grant is None or grant[1] < state.clock():
         raise web_error(403, "Access denied.")
-    base = emulator.store.base(grant[0])
+    base = state.store.base(grant[0])
     form = call.form
     upload = form.files.get("file")
     relative = form.fields.get("relative_path", "").strip("/")
@@ -346,21 +404,21 @@ def upload_file(call: WebCall) -> Response:
         raise web_error(400, "parent_dir invalid.")
     name = upload.filename.rsplit("/", 1)[-1]
     if form.fields.get("replace") != "1":
-        name = _free_name(emulator, base, relative, name)
-    emulator.store.put_asset(base, f"/{relative}/{name}", upload.content)
-    entry = {"name": name, "id": emulator.rng.randbytes(20).hex(), "size": len(upload.content)}
+        name = _free_name(state.store, base, relative, name)
+    state.store.put_asset(base, f"/{relative}/{name}", upload.content)
+    entry = {"name": name, "id": state.rng.randbytes(20).hex(), "size": len(upload.content)}
     if query_bool(call.request, "ret-json", False):
         return JSONResponse([entry])
     return Response(entry["id"], media_type="text/plain")
 
 
-def _free_name(emulator: Emulator, base: Base, relative: str, name: str) -> str:
+def _free_name(store: Store, base: Base, relative: str, name: str) -> str:
     """``a.txt`` → ``a(1).txt`` → ``a(2).txt`` ... while the name is taken."""
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
     candidate, counter = name, 0
-    while emulator.store.asset(base, f"/{relative}/{candidate}") is not None:
+    while store.asset(base, f"/{relative}/{candidate}") is not None:
         counter += 1
         candidate = f"{stem}({counter}){dot}{ext}"
     return candidate
@@ -375,20 +433,20 @@ def download_link(call: WebCall) -> Json:
     """``getFileDownloadLink``: 404 ``path ... not found.`` for missing files (6.2 spec)."""
     base = call.api_base
     path = _asset_path(call)
-    if call.emulator.store.asset(base, path) is None:
+    if call.state.store.asset(base, path) is None:
         raise web_error(404, f"path {path} not found.")
-    token = call.emulator.rng.randbytes(16).hex()
-    call.emulator.download_tokens[token] = (base.uuid, path)
+    token = call.state.rng.randbytes(16).hex()
+    call.state.download_tokens[token] = (base.uuid, path)
     name = path.rsplit("/", 1)[-1]
     return {"download_link": f"{call.server_url}/seafhttp/files/{token}/{quote(name)}"}
 
 
 def download_file(call: WebCall) -> Response:
     """``GET /seafhttp/files/<token>/<name>``: the file bytes."""
-    emulator = call.emulator
-    grant = emulator.download_tokens.get(call.request.path_params["token"])
-    base = emulator.store.base(grant[0]) if grant else None
-    content = emulator.store.asset(base, grant[1]) if base and grant else None
+    state = call.state
+    grant = state.download_tokens.get(call.request.path_params["token"])
+    base = state.store.base(grant[0]) if grant else None
+    content = state.store.asset(base, grant[1]) if base and grant else None
     if content is None or grant is None:
         return Response("File not found", status_code=404, media_type="text/plain")
     media_type = mimetypes.guess_type(grant[1])[0] or "application/octet-stream"
@@ -398,7 +456,7 @@ def download_file(call: WebCall) -> Response:
 def delete_asset(call: WebCall) -> Json:
     """``deleteBaseAsset``."""
     path = _asset_path(call)
-    if not call.emulator.store.delete_asset(call.api_base, path):
+    if not call.state.store.delete_asset(call.api_base, path):
         raise web_error(404, "File not found.")
     return {"success": True}
 

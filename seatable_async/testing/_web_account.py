@@ -19,7 +19,7 @@ _COPIED_TABLES = ("emu_links", "emu_assets")
 
 
 def _named_base(call: WebCall, workspace_id: int, name: str) -> Base:
-    base = call.emulator.store.base_by_name(workspace_id, name)
+    base = call.state.store.base_by_name(workspace_id, name)
     if base is None:
         raise web_error(404, f"dtable {name} not found.")
     return base
@@ -31,7 +31,7 @@ def rename_base(call: WebCall) -> Json:
     workspace_id = _workspace(call, call.request.path_params["workspace_id"])
     base = _named_base(call, workspace_id, form.fields.get("name", ""))
     new_name = form.fields.get("new_name", "").strip()
-    store = call.emulator.store
+    store = call.state.store
     if new_name and new_name != base.name:
         if store.base_by_name(workspace_id, new_name) is not None:
             raise web_error(400, f"dtable {new_name} already exists.")
@@ -87,18 +87,18 @@ def copy_base(call: WebCall) -> Json:
         raise web_error(400, "src_workspace_id, name or dst_workspace_id invalid.")
     source = _named_base(call, _workspace(call, fields["src_workspace_id"]), fields["name"])
     destination = _workspace(call, fields["dst_workspace_id"])
-    return {"dtable": _base_json(call, copy_into(call.emulator.store, source, destination))}
+    return {"dtable": _base_json(call, copy_into(call.state.store, source, destination))}
 
 
 def list_favorites(call: WebCall) -> Json:
     """``listFavorites``."""
-    store = call.emulator.store
+    store = call.state.store
     bases = [store.base(uuid) for uuid in starred(store)]
     return {"user_starred_dtable_list": [_base_json(call, b) for b in bases if b is not None]}
 
 
 def _starred_base(call: WebCall, base_uuid: str) -> str:
-    if call.emulator.store.base(base_uuid) is None:
+    if call.state.store.base(base_uuid) is None:
         raise web_error(404, f"dtable {base_uuid} not found.")
     return base_uuid
 
@@ -106,14 +106,14 @@ def _starred_base(call: WebCall, base_uuid: str) -> str:
 def favorite_base(call: WebCall) -> Json:
     """``favoriteBase``: form ``dtable_uuid``; starring twice is no error."""
     form = call.form
-    set_star(call.emulator.store, _starred_base(call, form.fields.get("dtable_uuid", "")), True)
+    set_star(call.state.store, _starred_base(call, form.fields.get("dtable_uuid", "")), True)
     return {"success": True}
 
 
 def unfavorite_base(call: WebCall) -> Json:
     """``unfavoriteBase``: query ``dtable_uuid``."""
     base_uuid = _starred_base(call, call.request.query_params.get("dtable_uuid", ""))
-    set_star(call.emulator.store, base_uuid, False)
+    set_star(call.state.store, base_uuid, False)
     return {"success": True}
 
 
@@ -123,7 +123,7 @@ def update_api_token(call: WebCall) -> Response:
     app_name = call.request.path_params["app_name"]
     form = call.form
     permission = form.fields.get("permission", "rw") or "rw"
-    store = call.emulator.store
+    store = call.state.store
     found = next((t for t in store.api_tokens(base) if t["app_name"] == app_name), None)
     if found is None:
         raise web_error(404, f"api token {app_name} not found.")
