@@ -35,9 +35,8 @@ def rename_base(call: WebCall) -> Json:
     if new_name and new_name != base.name:
         if store.base_by_name(workspace_id, new_name) is not None:
             raise web_error(400, f"dtable {new_name} already exists.")
-        with store.transaction():
-            base.name = new_name
-            store.save(base)
+        base.name = new_name
+        store.save(base)
     return {"table": _base_json(call, base)}
 
 
