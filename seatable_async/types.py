@@ -20,6 +20,8 @@ __all__ = [
     "BaseCopied",
     "BaseCreated",
     "BaseGrant",
+    "BaseNotification",
+    "BaseNotifications",
     "BaseRecord",
     "BaseRenamed",
     "BigDataRowsAdded",
@@ -387,3 +389,20 @@ class RowComment(TypedDict):
     dtable_uuid: NotRequired[str]
     updated_at: NotRequired[str]
     resolved: NotRequired[int]
+
+
+class BaseNotification(TypedDict):
+    """One notification of a base (`listBaseNotifications`); `seen` is 0 or 1."""
+
+    id: int
+    msg_type: str
+    created_at: str
+    detail: dict[str, Any]
+    seen: int
+    username: NotRequired[str]
+
+
+class BaseNotifications(TypedDict):
+    """`listBaseNotifications`: the base's notifications for the token's user."""
+
+    notification_list: list[BaseNotification]

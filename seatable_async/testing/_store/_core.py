@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS emu_comments (
     id INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL, row_id TEXT NOT NULL,
     author TEXT NOT NULL, comment TEXT NOT NULL, created_at TEXT NOT NULL,
     resolved INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS emu_notifications (
+    id INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL, username TEXT NOT NULL,
+    msg_type TEXT NOT NULL, detail TEXT NOT NULL, created_at TEXT NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS emu_assets (
     base_uuid TEXT NOT NULL, path TEXT NOT NULL, content BLOB NOT NULL,
     PRIMARY KEY (base_uuid, path));

@@ -1,0 +1,52 @@
+"""Base notifications: list them, mark them seen (all or one), delete them (ours only)."""
+
+from __future__ import annotations
+
+from .._operations import Operation
+from .._validation import require_flag, require_int
+from ..types import BaseNotification, BaseNotifications, Success
+from ._resource import GatewayResource
+
+_NOTIFICATIONS = "/api-gateway/api/v2/dtables/{base_uuid}/notifications/"
+LIST_NOTIFICATIONS: Operation[BaseNotifications] = Operation(
+    "list_notifications", "listBaseNotifications", "GET", _NOTIFICATIONS, "base",
+    BaseNotifications,
+)  # fmt: skip
+MARK_NOTIFICATIONS_SEEN: Operation[Success] = Operation(
+    "mark_notifications_seen", "markBaseNotificationsAsSeen", "PUT", _NOTIFICATIONS, "base",
+    Success,
+)  # fmt: skip
+MARK_NOTIFICATION_SEEN: Operation[Success] = Operation(
+    "mark_notification_seen", "markBaseNotificationAsSeen", "PUT",
+    _NOTIFICATIONS + "{notification_id}/", "base", Success,
+)  # fmt: skip
+DELETE_NOTIFICATIONS: Operation[Success] = Operation(
+    "delete_notifications", "deleteBaseNotifications", "DELETE", _NOTIFICATIONS, "base", Success
+)
+
+
+class NotificationsResource(GatewayResource):
+    """The base's notifications for the token's user (the spec pages none of these)."""
+
+    async def list_notifications(self) -> list[BaseNotification]:
+        """Every notification of the base, seen or not (`listBaseNotifications`)."""
+        return (await self._call(LIST_NOTIFICATIONS))["notification_list"]
+
+    async def mark_notifications_seen(self, seen: bool = True) -> Success:
+        """Marks every notification seen, or unseen with `seen=False`
+        (`markBaseNotificationsAsSeen`)."""
+        return await self._call(MARK_NOTIFICATIONS_SEEN, data=_seen(seen))
+
+    async def mark_notification_seen(self, notification_id: int, seen: bool = True) -> Success:
+        """Marks one notification seen, or unseen with `seen=False`
+        (`markBaseNotificationAsSeen`)."""
+        segments = {"notification_id": require_int("notification_id", notification_id, 1)}
+        return await self._call(MARK_NOTIFICATION_SEEN, segments=segments, data=_seen(seen))
+
+    async def delete_notifications(self) -> Success:
+        """Deletes every notification of the base, irrevocably (`deleteBaseNotifications`)."""
+        return await self._call(DELETE_NOTIFICATIONS)
+
+
+def _seen(seen: object) -> dict[str, str]:
+    return {"seen": "true" if require_flag("seen", seen) else "false"}

@@ -1,0 +1,103 @@
+"""Base notifications: the exact requests (respx), refused arguments, and a round trip through
+the emulator."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+import respx
+
+from seatable_async import Base, NotFoundError
+from seatable_async.testing import Emulator
+
+from ..helpers import API_TOKEN, GATEWAY, SERVER
+from ._emulated import TOKEN, emulated_base
+from ._refusals import assert_refused
+
+pytestmark = pytest.mark.anyio
+
+NOTIFICATION = {
+    "id": 200,
+    "username": "1234@auth.local",
+    "msg_type": "row_comment",
+    "created_at": "2021-02-25T10:38:14.000Z",
+    "detail": {"author": "244b@auth.local", "table_id": "0000", "row_id": "r1", "comment": "Hi"},
+    "seen": 1,
+}
+OK = {"success": True}
+
+
+def _form(route: respx.Route) -> dict[str, list[str]]:
+    request = route.calls.last.request
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    return parse_qs(request.content.decode())
+
+
+async def test_list_notifications_returns_the_list(server: respx.MockRouter) -> None:
+    route = server.get(f"{GATEWAY}/notifications/").respond(
+        200, json={"notification_list": [NOTIFICATION]}
+    )
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.list_notifications() == [NOTIFICATION]
+    assert not route.calls.last.request.url.params
+
+
+async def test_marking_sends_seen_as_a_form(server: respx.MockRouter) -> None:
+    every = server.put(f"{GATEWAY}/notifications/").respond(200, json=OK)
+    one = server.put(f"{GATEWAY}/notifications/200/").respond(200, json=OK)
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.mark_notifications_seen() == OK
+        assert _form(every) == {"seen": ["true"]}
+        assert await base.mark_notifications_seen(False) == OK
+        assert _form(every) == {"seen": ["false"]}
+        assert await base.mark_notification_seen(200) == OK
+        assert _form(one) == {"seen": ["true"]}
+        assert await base.mark_notification_seen(200, seen=False) == OK
+        assert _form(one) == {"seen": ["false"]}
+
+
+async def test_delete_notifications_sends_a_delete(server: respx.MockRouter) -> None:
+    route = server.delete(f"{GATEWAY}/notifications/").respond(200, json=OK)
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.delete_notifications() == OK
+    assert route.called
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "named"),
+    [
+        ("mark_notification_seen", (0,), "notification_id"),
+        ("mark_notification_seen", ("200",), "notification_id"),
+        ("mark_notification_seen", (True,), "notification_id"),
+        ("mark_notification_seen", (200, "yes"), "seen"),
+        ("mark_notifications_seen", (1,), "seen"),
+    ],
+)
+async def test_bad_arguments_are_refused_before_any_request(
+    server: respx.MockRouter, method: str, args: tuple[object, ...], named: str
+) -> None:
+    await assert_refused(server, lambda base: getattr(base, method)(*args), named)
+
+
+async def test_notifications_round_trip_through_the_emulator() -> None:
+    emulator = Emulator(api_token=TOKEN)
+    first = emulator.add_notification({"comment": "first"})
+    emulator.add_notification({"comment": "second"})
+    async with emulated_base(emulator) as base:
+        listed = await base.list_notifications()
+        assert [(n["detail"]["comment"], n["seen"]) for n in listed] == [
+            ("second", 0),
+            ("first", 0),
+        ]
+        assert listed[0]["username"] == emulator.user_id
+        await base.mark_notification_seen(first)
+        assert [n["seen"] for n in await base.list_notifications()] == [0, 1]
+        await base.mark_notifications_seen()
+        assert [n["seen"] for n in await base.list_notifications()] == [1, 1]
+        await base.mark_notifications_seen(seen=False)
+        assert [n["seen"] for n in await base.list_notifications()] == [0, 0]
+        await base.delete_notifications()
+        assert await base.list_notifications() == []
+        with pytest.raises(NotFoundError):
+            await base.mark_notification_seen(first)
