@@ -46,6 +46,8 @@ __all__ = [
     "RowsUnarchived",
     "SQLResult",
     "SelectOptionsAnswer",
+    "Snapshot",
+    "SnapshotCreated",
     "StarredBases",
     "Success",
     "TableAnswer",
@@ -406,3 +408,20 @@ class BaseNotifications(TypedDict):
     """`listBaseNotifications`: the base's notifications for the token's user."""
 
     notification_list: list[BaseNotification]
+
+
+class Snapshot(TypedDict):
+    """A snapshot of a base; `ctime` in milliseconds since the epoch."""
+
+    dtable_uuid: str
+    dtable_name: str
+    commit_id: str
+    ctime: int
+
+
+class SnapshotCreated(TypedDict):
+    """`createSnapshot`: `status` "created" with the `snapshot`; another status when none was
+    taken (too soon after the last one, or nothing changed since)."""
+
+    status: str
+    snapshot: NotRequired[Snapshot]

@@ -1,10 +1,10 @@
-"""Base notifications: list them, mark them seen (all or one), delete them (ours only)."""
+"""Base notifications (list, mark seen, delete) and snapshots (ours only: the SDK has none)."""
 
 from __future__ import annotations
 
 from .._operations import Operation
 from .._validation import require_flag, require_int
-from ..types import BaseNotification, BaseNotifications, Success
+from ..types import BaseNotification, BaseNotifications, SnapshotCreated, Success
 from ._resource import GatewayResource
 
 _NOTIFICATIONS = "/api-gateway/api/v2/dtables/{base_uuid}/notifications/"
@@ -23,10 +23,15 @@ MARK_NOTIFICATION_SEEN: Operation[Success] = Operation(
 DELETE_NOTIFICATIONS: Operation[Success] = Operation(
     "delete_notifications", "deleteBaseNotifications", "DELETE", _NOTIFICATIONS, "base", Success
 )
+CREATE_SNAPSHOT: Operation[SnapshotCreated] = Operation(
+    "create_snapshot", "createSnapshot", "POST",
+    "/api-gateway/api/v2/dtables/{base_uuid}/snapshot/", "base", SnapshotCreated,
+)  # fmt: skip
+"""Creates: never repeated (a repeat within ten minutes would only be refused anyway)."""
 
 
 class NotificationsResource(GatewayResource):
-    """The base's notifications for the token's user (the spec pages none of these)."""
+    """The base's notifications for the token's user (the spec pages none), and snapshots."""
 
     async def list_notifications(self) -> list[BaseNotification]:
         """Every notification of the base, seen or not (`listBaseNotifications`)."""
@@ -46,6 +51,11 @@ class NotificationsResource(GatewayResource):
     async def delete_notifications(self) -> Success:
         """Deletes every notification of the base, irrevocably (`deleteBaseNotifications`)."""
         return await self._call(DELETE_NOTIFICATIONS)
+
+    async def create_snapshot(self) -> SnapshotCreated:
+        """Snapshots the base if ten minutes passed and it changed since the last snapshot;
+        `status` says whether it did (`createSnapshot`)."""
+        return await self._call(CREATE_SNAPSHOT, json={})
 
 
 def _seen(seen: object) -> dict[str, str]:

@@ -1,8 +1,9 @@
-"""Base notifications: the exact requests (respx), refused arguments, and a round trip through
-the emulator."""
+"""Base notifications and snapshots: the exact requests (respx), refused arguments, and round
+trips through the emulator."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs
 
 import pytest
@@ -101,3 +102,41 @@ async def test_notifications_round_trip_through_the_emulator() -> None:
         assert await base.list_notifications() == []
         with pytest.raises(NotFoundError):
             await base.mark_notification_seen(first)
+
+
+SNAPSHOT = {
+    "dtable_uuid": "650d8a0d-7e27-46a8-8b18-6cc6f3dbvh46",
+    "dtable_name": "Example.dtable",
+    "commit_id": "1234567813a3e0950d4d4f32bd744137929cef23",
+    "ctime": 1622111992159,
+}
+
+
+async def test_create_snapshot_posts_once(server: respx.MockRouter) -> None:
+    route = server.post(f"{GATEWAY}/snapshot/").respond(
+        200, json={"status": "created", "snapshot": SNAPSHOT}
+    )
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.create_snapshot() == {"status": "created", "snapshot": SNAPSHOT}
+    assert json.loads(route.calls.last.request.content) == {}
+    assert route.call_count == 1
+
+
+async def test_snapshots_need_ten_minutes_and_a_change_in_the_emulator() -> None:
+    now = [1_800_000_000.0]
+    emulator = Emulator(api_token=TOKEN, clock=lambda: now[0])
+    emulator.add_table("Notes", [("Text", "text")])
+    async with emulated_base(emulator) as base:
+        first = await base.create_snapshot()
+        assert first["status"] == "created"
+        assert first["snapshot"]["ctime"] == 1_800_000_000_000
+        assert first["snapshot"]["dtable_uuid"] == emulator.base_uuid
+        now[0] += 601
+        assert await base.create_snapshot() == {"status": "not_created"}
+        await base.append_row("Notes", {"Text": "changed"})
+        now[0] = 1_800_000_599.0
+        assert await base.create_snapshot() == {"status": "not_created"}
+        now[0] = 1_800_000_600.0
+        second = await base.create_snapshot()
+        assert second["status"] == "created"
+        assert second["snapshot"]["commit_id"] != first["snapshot"]["commit_id"]

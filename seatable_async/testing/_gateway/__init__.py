@@ -15,6 +15,7 @@ from . import (
     links,
     notifications,
     rows,
+    snapshots,
     sql,
     tables,
     views,
@@ -73,6 +74,7 @@ _OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("PUT", "/notifications/", notifications.mark_notifications),
     ("DELETE", "/notifications/", notifications.delete_notifications),
     ("PUT", "/notifications/{notification_id}/", notifications.mark_notification),
+    ("POST", "/snapshot/", snapshots.create_snapshot),
 )
 """Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
 (or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""

@@ -6,7 +6,7 @@ All identifiers written into SQL are generated here (ids/keys are alphanumeric) 
 user values always travel as bound parameters.
 
 One module per aggregate (``schema``, ``rows``, ``links``, ``comments``, ``notifications``,
-``assets``, ``bases``);
+``snapshots``, ``assets``, ``bases``);
 :class:`Store` combines them over the shared plumbing of ``_core``.
 """
 
@@ -19,9 +19,18 @@ from .comments import CommentStore
 from .links import LINK_CELL_MAX
 from .notifications import NotificationStore
 from .rows import SYSTEM_COLUMN_TYPES, SYSTEM_RENDER
+from .snapshots import SNAPSHOT_INTERVAL, SnapshotStore
 
-__all__ = ["LINK_CELL_MAX", "SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "Base", "Json", "Store"]
+__all__ = [
+    "LINK_CELL_MAX",
+    "SNAPSHOT_INTERVAL",
+    "SYSTEM_COLUMN_TYPES",
+    "SYSTEM_RENDER",
+    "Base",
+    "Json",
+    "Store",
+]
 
 
-class Store(BaseStore, CommentStore, NotificationStore, AssetStore):
+class Store(BaseStore, CommentStore, NotificationStore, SnapshotStore, AssetStore):
     """Thread-safe owner of the SQLite connection and of every base's state."""

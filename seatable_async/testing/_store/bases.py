@@ -52,6 +52,7 @@ class BaseStore(SchemaStore):
                 "emu_assets",
                 "emu_comments",
                 "emu_notifications",
+                "emu_snapshots",
             ):
                 db.execute(f"DELETE FROM {internal} WHERE base_uuid = ?", (base.uuid,))
             db.execute("DELETE FROM emu_bases WHERE uuid = ?", (base.uuid,))
