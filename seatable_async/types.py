@@ -41,6 +41,8 @@ __all__ = [
     "LinksWritten",
     "MetadataAnswer",
     "Row",
+    "RowActivities",
+    "RowActivity",
     "RowComment",
     "RowsPage",
     "RowsUnarchived",
@@ -425,3 +427,23 @@ class SnapshotCreated(TypedDict):
 
     status: str
     snapshot: NotRequired[Snapshot]
+
+
+class RowActivity(TypedDict):
+    """One change of a row (`listRowActivities`): `op_type` such as insert_row or modify_row;
+    `detail` holds the table, the row's name and each changed cell's value and old value."""
+
+    id: int
+    row_id: str
+    op_user: str
+    op_type: str
+    op_time: str
+    detail: dict[str, Any]
+    dtable_uuid: NotRequired[str]
+
+
+class RowActivities(TypedDict):
+    """`listRowActivities`: one page of a row's activities and how many there are in all."""
+
+    activities: list[RowActivity]
+    total_count: int

@@ -1,10 +1,17 @@
-"""Base notifications (list, mark seen, delete) and snapshots (ours only: the SDK has none)."""
+"""Base notifications (list, mark seen, delete), snapshots and row activities (ours only: the
+official SDK has none)."""
 
 from __future__ import annotations
 
 from .._operations import Operation
-from .._validation import require_flag, require_int
-from ..types import BaseNotification, BaseNotifications, SnapshotCreated, Success
+from .._validation import require_flag, require_int, require_text
+from ..types import (
+    BaseNotification,
+    BaseNotifications,
+    RowActivities,
+    SnapshotCreated,
+    Success,
+)
 from ._resource import GatewayResource
 
 _NOTIFICATIONS = "/api-gateway/api/v2/dtables/{base_uuid}/notifications/"
@@ -28,10 +35,15 @@ CREATE_SNAPSHOT: Operation[SnapshotCreated] = Operation(
     "/api-gateway/api/v2/dtables/{base_uuid}/snapshot/", "base", SnapshotCreated,
 )  # fmt: skip
 """Creates: never repeated (a repeat within ten minutes would only be refused anyway)."""
+LIST_ROW_ACTIVITIES: Operation[RowActivities] = Operation(
+    "list_row_activities", "listRowActivities", "GET",
+    "/api-gateway/api/v2/dtables/{base_uuid}/activities/", "base", RowActivities,
+)  # fmt: skip
 
 
 class NotificationsResource(GatewayResource):
-    """The base's notifications for the token's user (the spec pages none), and snapshots."""
+    """The base's notifications for the token's user (the spec pages none), snapshots and
+    row activities."""
 
     async def list_notifications(self) -> list[BaseNotification]:
         """Every notification of the base, seen or not (`listBaseNotifications`)."""
@@ -56,6 +68,17 @@ class NotificationsResource(GatewayResource):
         """Snapshots the base if ten minutes passed and it changed since the last snapshot;
         `status` says whether it did (`createSnapshot`)."""
         return await self._call(CREATE_SNAPSHOT, json={})
+
+    async def list_row_activities(
+        self, row_id: str, page: int = 1, per_page: int = 25
+    ) -> RowActivities:
+        """One page of the row's changes, newest first, and `total_count` (`listRowActivities`)."""
+        params = {
+            "row_id": require_text("row_id", row_id),
+            "page": require_int("page", page, 1),
+            "per_page": require_int("per_page", per_page, 1),
+        }
+        return await self._call(LIST_ROW_ACTIVITIES, params=params)
 
 
 def _seen(seen: object) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Base notifications and snapshots: the exact requests (respx), refused arguments, and round
-trips through the emulator."""
+"""Base notifications, snapshots and row activities: the exact requests (respx), refused
+arguments, and round trips through the emulator."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ NOTIFICATION = {
     "seen": 1,
 }
 OK = {"success": True}
+ROW_ID = "NAu2B3OcRG6UrWagL-9naA"
 
 
 def _form(route: respx.Route) -> dict[str, list[str]]:
@@ -140,3 +141,56 @@ async def test_snapshots_need_ten_minutes_and_a_change_in_the_emulator() -> None
         second = await base.create_snapshot()
         assert second["status"] == "created"
         assert second["snapshot"]["commit_id"] != first["snapshot"]["commit_id"]
+
+
+async def test_list_row_activities_sends_the_row_and_the_page(server: respx.MockRouter) -> None:
+    answer = {"activities": [], "total_count": 0}
+    route = server.get(f"{GATEWAY}/activities/").respond(200, json=answer)
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.list_row_activities(ROW_ID) == answer
+        assert dict(route.calls.last.request.url.params) == {
+            "row_id": ROW_ID,
+            "page": "1",
+            "per_page": "25",
+        }
+        await base.list_row_activities(ROW_ID, 3, per_page=10)
+    assert dict(route.calls.last.request.url.params) == {
+        "row_id": ROW_ID,
+        "page": "3",
+        "per_page": "10",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("",), "row_id"),
+        ((ROW_ID, 0), "page"),
+        ((ROW_ID, 1, 0), "per_page"),
+        ((ROW_ID, "2"), "page"),
+    ],
+)
+async def test_bad_activity_arguments_are_refused(
+    server: respx.MockRouter, args: tuple[object, ...], named: str
+) -> None:
+    await assert_refused(server, lambda base: base.list_row_activities(*args), named)
+
+
+async def test_row_activities_round_trip_through_the_emulator() -> None:
+    emulator = Emulator(api_token=TOKEN)
+    emulator.add_table("Notes", [("Text", "text"), ("Count", "number")])
+    async with emulated_base(emulator) as base:
+        row_id = (await base.append_row("Notes", {"Text": "a", "Count": 1}))["_id"]
+        await base.update_row("Notes", row_id, {"Count": 2})
+        await base.update_row("Notes", row_id, {"Count": 2})
+        listed = await base.list_row_activities(row_id)
+        assert listed["total_count"] == 2
+        assert [a["op_type"] for a in listed["activities"]] == ["modify_row", "insert_row"]
+        (change,) = listed["activities"][0]["detail"]["row_data"]
+        assert (change["column_name"], change["value"], change["old_value"]) == ("Count", 2, 1)
+        assert listed["activities"][0]["detail"]["row_name"] == "a"
+        assert listed["activities"][0]["op_user"] == emulator.user_id
+        second = await base.list_row_activities(row_id, 2, per_page=1)
+        assert [a["op_type"] for a in second["activities"]] == ["insert_row"]
+        await base.delete_row("Notes", row_id)
+        assert (await base.list_row_activities(row_id))["activities"][0]["op_type"] == "delete_row"

@@ -8,6 +8,7 @@ read/write permission) the app already checked.
 from __future__ import annotations
 
 from . import (
+    activities,
     base_info,
     big_data,
     columns,
@@ -75,6 +76,7 @@ _OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/notifications/", notifications.delete_notifications),
     ("PUT", "/notifications/{notification_id}/", notifications.mark_notification),
     ("POST", "/snapshot/", snapshots.create_snapshot),
+    ("GET", "/activities/", activities.list_row_activities),
 )
 """Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
 (or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""

@@ -53,6 +53,7 @@ class BaseStore(SchemaStore):
                 "emu_comments",
                 "emu_notifications",
                 "emu_snapshots",
+                "emu_activities",
             ):
                 db.execute(f"DELETE FROM {internal} WHERE base_uuid = ?", (base.uuid,))
             db.execute("DELETE FROM emu_bases WHERE uuid = ?", (base.uuid,))
