@@ -59,6 +59,7 @@ from .resources.comments import CommentsResource
 from .resources.files import FilesResource
 from .resources.filters import FiltersResource
 from .resources.links import LinksResource
+from .resources.notifications import NotificationsResource
 from .resources.people import PeopleResource
 from .resources.rows import RowsResource
 from .resources.sql import SQLResource
@@ -380,6 +381,7 @@ class _Client:
 
 class Base(
     _Client,
+    NotificationsResource,
     FiltersResource,
     LinksResource,
     CommentsResource,

@@ -20,6 +20,8 @@ __all__ = [
     "BaseCopied",
     "BaseCreated",
     "BaseGrant",
+    "BaseNotification",
+    "BaseNotifications",
     "BaseRecord",
     "BaseRenamed",
     "BigDataRowsAdded",
@@ -39,11 +41,15 @@ __all__ = [
     "LinksWritten",
     "MetadataAnswer",
     "Row",
+    "RowActivities",
+    "RowActivity",
     "RowComment",
     "RowsPage",
     "RowsUnarchived",
     "SQLResult",
     "SelectOptionsAnswer",
+    "Snapshot",
+    "SnapshotCreated",
     "StarredBases",
     "Success",
     "TableAnswer",
@@ -387,3 +393,57 @@ class RowComment(TypedDict):
     dtable_uuid: NotRequired[str]
     updated_at: NotRequired[str]
     resolved: NotRequired[int]
+
+
+class BaseNotification(TypedDict):
+    """One notification of a base (`listBaseNotifications`); `seen` is 0 or 1."""
+
+    id: int
+    msg_type: str
+    created_at: str
+    detail: dict[str, Any]
+    seen: int
+    username: NotRequired[str]
+
+
+class BaseNotifications(TypedDict):
+    """`listBaseNotifications`: the base's notifications for the token's user."""
+
+    notification_list: list[BaseNotification]
+
+
+class Snapshot(TypedDict):
+    """A snapshot of a base; `ctime` in milliseconds since the epoch."""
+
+    dtable_uuid: str
+    dtable_name: str
+    commit_id: str
+    ctime: int
+
+
+class SnapshotCreated(TypedDict):
+    """`createSnapshot`: `status` "created" with the `snapshot`; another status when none was
+    taken (too soon after the last one, or nothing changed since)."""
+
+    status: str
+    snapshot: NotRequired[Snapshot]
+
+
+class RowActivity(TypedDict):
+    """One change of a row (`listRowActivities`): `op_type` such as insert_row or modify_row;
+    `detail` holds the table, the row's name and each changed cell's value and old value."""
+
+    id: int
+    row_id: str
+    op_user: str
+    op_type: str
+    op_time: str
+    detail: dict[str, Any]
+    dtable_uuid: NotRequired[str]
+
+
+class RowActivities(TypedDict):
+    """`listRowActivities`: one page of a row's activities and how many there are in all."""
+
+    activities: list[RowActivity]
+    total_count: int

@@ -249,3 +249,18 @@ class Emulator:
         """Insert rows (keyed by column names) without HTTP; returns the new row ids."""
         base, table = self._table(table_name, base_uuid)
         return self.store.append_rows(base, table, rows, user=self.user_id)
+
+    def add_notification(
+        self,
+        detail: Mapping[str, Any],
+        *,
+        msg_type: str = "row_comment",
+        base_uuid: str | None = None,
+    ) -> int:
+        """Seed an unseen notification for the emulator's user (``listBaseNotifications``
+        shows it); ``detail`` as SeaTable's, e.g. ``author``, ``table_id``, ``row_id``,
+        ``comment``. Returns its id."""
+        base = self.store.base(base_uuid or self.base_uuid)
+        if base is None:
+            raise LookupError(f"no base {base_uuid}")
+        return self.store.add_notification(base, self.user_id, msg_type, dict(detail))

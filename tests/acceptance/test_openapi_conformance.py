@@ -672,6 +672,24 @@ async def _views(c: Conformance, emulator: Emulator, token: str) -> None:
     await c.call("DELETE", path, 200, token=token, params=table)
 
 
+async def _notifications_and_snapshots(
+    c: Conformance, emulator: Emulator, token: str, row_ids: list[str]
+) -> None:
+    """Base notifications: list, mark one and all seen (form-encoded), delete them all; a
+    snapshot; a row's activities."""
+    gw = _gateway(emulator)
+    detail = {"author": emulator.user_id, "table_id": "0000", "row_id": "r1", "comment": "Hi"}
+    notification_id = emulator.add_notification(detail)
+    await c.call("GET", gw("/notifications/"), 200, token=token)
+    one = gw(f"/notifications/{notification_id}/")
+    await c.call("PUT", one, 200, token=token, data={"seen": "true"})
+    await c.call("PUT", gw("/notifications/"), 200, token=token, data={"seen": "false"})
+    await c.call("DELETE", gw("/notifications/"), 200, token=token)
+    await c.call("POST", gw("/snapshot/"), 200, token=token, json={"dtable_name": "Example"})
+    row = {"row_id": row_ids[0], "page": 1, "per_page": 10}
+    await c.call("GET", gw("/activities/"), 200, token=token, params=row)
+
+
 async def _comments_and_big_data(
     c: Conformance, emulator: Emulator, token: str, row_ids: list[str]
 ) -> None:
@@ -800,6 +818,8 @@ async def test_every_served_operation_conforms(
         await _views(c, emulator, token)
     async with c.section("comments and big data"):
         await _comments_and_big_data(c, emulator, token, row_ids)
+    async with c.section("notifications, snapshots, activities"):
+        await _notifications_and_snapshots(c, emulator, token, row_ids)
     async with c.section("cleanup"):
         await _cleanup(c, emulator, token, row_ids)
     async with c.section("files"):

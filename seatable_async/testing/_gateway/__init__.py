@@ -7,7 +7,20 @@ read/write permission) the app already checked.
 
 from __future__ import annotations
 
-from . import base_info, big_data, columns, comments, links, rows, sql, tables, views
+from . import (
+    activities,
+    base_info,
+    big_data,
+    columns,
+    comments,
+    links,
+    notifications,
+    rows,
+    snapshots,
+    sql,
+    tables,
+    views,
+)
 from ._call import LIMITS, Call, Endpoint, Handler, atomic, read_only_error
 
 __all__ = ["LIMITS", "READ_ONLY_ALLOWED", "ROUTES", "Call", "Endpoint", "read_only_error"]
@@ -58,6 +71,12 @@ _OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/comments-count/", comments.count_comments),
     ("GET", "/comments-within-days/", comments.comments_within_days),
     ("GET", "/api/v2.1/dtables/{base_uuid}/rows-comments-num/", comments.rows_comments_num),
+    ("GET", "/notifications/", notifications.list_notifications),
+    ("PUT", "/notifications/", notifications.mark_notifications),
+    ("DELETE", "/notifications/", notifications.delete_notifications),
+    ("PUT", "/notifications/{notification_id}/", notifications.mark_notification),
+    ("POST", "/snapshot/", snapshots.create_snapshot),
+    ("GET", "/activities/", activities.list_row_activities),
 )
 """Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
 (or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""

@@ -90,7 +90,7 @@ def delete_rows(call: Call) -> Json:
     """``deleteRow``: up to 10000 row ids."""
     body = call.body()
     table = call.table(body)
-    call.store.delete_rows(call.base, table, row_id_list(body, LIMITS["delete"]))
+    call.store.delete_rows(call.base, table, row_id_list(body, LIMITS["delete"]), user=call.user)
     return OK
 
 

@@ -5,7 +5,8 @@ Every SeaTable table is one SQLite table ``r<base number>_<table id>`` whose use
 All identifiers written into SQL are generated here (ids/keys are alphanumeric) and quoted;
 user values always travel as bound parameters.
 
-One module per aggregate (``schema``, ``rows``, ``links``, ``comments``, ``assets``, ``bases``);
+One module per aggregate (``schema``, ``rows``, ``links``, ``comments``, ``notifications``,
+``snapshots``, ``assets``, ``bases``);
 :class:`Store` combines them over the shared plumbing of ``_core``.
 """
 
@@ -16,10 +17,20 @@ from .assets import AssetStore
 from .bases import BaseStore
 from .comments import CommentStore
 from .links import LINK_CELL_MAX
+from .notifications import NotificationStore
 from .rows import SYSTEM_COLUMN_TYPES, SYSTEM_RENDER
+from .snapshots import SNAPSHOT_INTERVAL, SnapshotStore
 
-__all__ = ["LINK_CELL_MAX", "SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "Base", "Json", "Store"]
+__all__ = [
+    "LINK_CELL_MAX",
+    "SNAPSHOT_INTERVAL",
+    "SYSTEM_COLUMN_TYPES",
+    "SYSTEM_RENDER",
+    "Base",
+    "Json",
+    "Store",
+]
 
 
-class Store(BaseStore, CommentStore, AssetStore):
+class Store(BaseStore, CommentStore, NotificationStore, SnapshotStore, AssetStore):
     """Thread-safe owner of the SQLite connection and of every base's state."""

@@ -46,7 +46,15 @@ class BaseStore(SchemaStore):
         with self.transaction() as db:
             for table in base.tables:
                 db.execute(f"DROP TABLE IF EXISTS {self.sqlite_table(base, table)}")
-            for internal in ("emu_links", "emu_api_tokens", "emu_assets", "emu_comments"):
+            for internal in (
+                "emu_links",
+                "emu_api_tokens",
+                "emu_assets",
+                "emu_comments",
+                "emu_notifications",
+                "emu_snapshots",
+                "emu_activities",
+            ):
                 db.execute(f"DELETE FROM {internal} WHERE base_uuid = ?", (base.uuid,))
             db.execute("DELETE FROM emu_bases WHERE uuid = ?", (base.uuid,))
             del self._bases[base.uuid]

@@ -19,6 +19,7 @@ from .._cells import (
 )
 from .._views import view_condition, view_order
 from ._core import SELECT_TYPES, Base, Json
+from .activities import ActivityStore
 from .links import LINK_CELL_MAX, LinkStore
 
 __all__ = ["SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "RowStore"]
@@ -51,7 +52,7 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 """Column type each hidden system field is reported with in SQL metadata."""
 
 
-class RowStore(LinkStore):
+class RowStore(LinkStore, ActivityStore):
     """Rows of a table: append, update, delete, lock, archive, select, render."""
 
     def _prepare(self, table: Json, row: Mapping[str, Any]) -> dict[str, object]:
@@ -117,6 +118,7 @@ class RowStore(LinkStore):
                     f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", tuple(record.values())
                 )
                 ids.append(row_id)
+                self._log_change(base, table, "insert_row", user, row_id, None, row)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
         return ids
@@ -147,6 +149,7 @@ class RowStore(LinkStore):
         schema_before = json.dumps(table["columns"])
         with self.transaction() as db:
             for row_id, row in updates:
+                before = self._rendered(base, table, row_id)
                 values = self._prepare(table, row)
                 values.update({"_mtime": self.now(), "_last_modifier": user})
                 assignments = ", ".join(f"{quote_ident(name)} = ?" for name in values)
@@ -154,15 +157,22 @@ class RowStore(LinkStore):
                     f"UPDATE {sqlite_table} SET {assignments} WHERE _id = ?",
                     (*values.values(), row_id),
                 )
+                if before is not None:
+                    self._log_change(base, table, "modify_row", user, row_id, before, row)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
 
-    def delete_rows(self, base: Base, table: Json, row_ids: Sequence[str]) -> int:
+    def delete_rows(
+        self, base: Base, table: Json, row_ids: Sequence[str], *, user: str = ""
+    ) -> int:
         """Delete rows by id (and their links); returns how many existed."""
         sqlite_table = self.sqlite_table(base, table)
         deleted = 0
         with self.transaction() as db:
             for row_id in row_ids:
+                before = self._rendered(base, table, row_id)
+                if before is not None:
+                    self.log_row_activity(base, table, "delete_row", user, before, [])
                 cursor = db.execute(f"DELETE FROM {sqlite_table} WHERE _id = ?", (row_id,))
                 deleted += cursor.rowcount
                 db.execute(
@@ -171,6 +181,35 @@ class RowStore(LinkStore):
                     (base.uuid, row_id, row_id),
                 )
         return deleted
+
+    def _rendered(self, base: Base, table: Json, row_id: str) -> Json | None:
+        """One row as the gateway renders it by column keys, or None."""
+        rendered = self.render_many(base, table, self.select(base, table, row_id=row_id), keys=True)
+        return rendered[0] if rendered else None
+
+    def _log_change(
+        self,
+        base: Base,
+        table: Json,
+        op_type: str,
+        user: str,
+        row_id: str,
+        before: Json | None,
+        written: Mapping[str, Any],
+    ) -> None:
+        """Log a row activity whose changes are the written columns whose value changed."""
+        after = self._rendered(base, table, row_id)
+        if after is None:
+            return
+        old = before or {}
+        changes = [
+            (column, after.get(column["key"]), old.get(column["key"]))
+            for column in table["columns"]
+            if column["name"] in written
+            and (before is None or after.get(column["key"]) != old.get(column["key"]))
+        ]
+        if before is None or changes:
+            self.log_row_activity(base, table, op_type, user, after, changes)
 
     def set_locked(
         self, base: Base, table: Json, row_ids: Sequence[str], *, locked: bool, user: str
