@@ -204,7 +204,7 @@ class LinksResource(BaseInfoResource):
                     {"row_id": row_id, "offset": offset, "limit": pages[row_id]}
                     for row_id, (offset, _) in wanted.items()
                 ]
-                expect: dict[str, AnswerCheck] = {row_id: is_rows for row_id in wanted}
+                expect: dict[str, AnswerCheck] = {row_id: _is_records for row_id in wanted}
                 answer = await self._call(QUERY_LINKS, json={**body, "rows": specs}, expect=expect)
                 wanted = _still_wanted(wanted, pages, answer, found)
         return found
@@ -229,6 +229,11 @@ class LinksResource(BaseInfoResource):
                 f"column {column_name!r} of table {table_name!r} is not a link column"
             )
         return link_id
+
+
+def _is_records(records: object) -> bool:
+    """Linked records, each naming the row it is (a longer page than asked is trimmed later)."""
+    return is_rows(records) and all(is_text(record.get("row_id")) for record in records)
 
 
 def _still_wanted(

@@ -256,6 +256,16 @@ async def test_linked_records_of_a_row_the_answer_lacks_are_an_error(
             await base.get_linked_records("0000", "Lk01", [{"row_id": "a"}, {"row_id": "b"}])
 
 
+@pytest.mark.parametrize("record", [{}, {"row_id": 5}, {"row_id": ""}, "o1"])
+async def test_a_linked_record_that_names_no_row_is_unexpected(
+    server: respx.MockRouter, record: object
+) -> None:
+    server.post(QUERY).respond(200, json={"a": [record]})
+    async with Base(API_TOKEN, SERVER) as base:
+        with pytest.raises(UnexpectedResponseError, match="without a valid a"):
+            await base.get_linked_records("0000", "Lk01", [{"row_id": "a"}])
+
+
 async def test_column_link_id_comes_from_the_cached_metadata(links: respx.MockRouter) -> None:
     async with Base(API_TOKEN, SERVER) as base:
         assert await base.get_column_link_id("People", "Projects") == "aB3x"
