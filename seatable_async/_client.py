@@ -7,6 +7,7 @@ its options.
 
 from __future__ import annotations
 
+import abc
 import math
 import re
 from collections.abc import Mapping
@@ -195,7 +196,7 @@ def _check_encodable(**parts: Any) -> None:
         raise InvalidInputError(f"{given} cannot be encoded: {error}") from None
 
 
-class _Client:
+class _Client(abc.ABC):
     """Options, lifecycle and the one way every call is sent, shared by `Base` and `Account`."""
 
     _session: Session
@@ -311,6 +312,7 @@ class _Client:
                 self._after(operation.method, path)
         return decoded(operation, response, expect)
 
+    @abc.abstractmethod
     def _after(self, method: str, path: str) -> None:
         """Runs once a request has ended, whatever its outcome (a base drops stale caches)."""
 
@@ -354,9 +356,9 @@ class _Client:
                 self._after(method, full_path)
         return json_answer(response)
 
+    @abc.abstractmethod
     async def _route(self, path: str) -> tuple[TokenKind | None, str]:
         """Which token a path of the escape hatch needs, and the path to send."""
-        raise NotImplementedError
 
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
         """The logical call in progress, or a new one under this view's options and budget."""
@@ -578,6 +580,9 @@ class Account(_Client, AccountResource):
         base = Base._from_account(self, workspace_id, base_name)
         await base.auth()
         return base
+
+    def _after(self, method: str, path: str) -> None:
+        """An account caches nothing a request could make stale."""
 
     async def _route(self, path: str) -> tuple[TokenKind | None, str]:
         """Every escape-hatch path of an account takes the account token."""

@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from .._call import LogicalCall
 from .._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from .._operations import AnswerT, Operation
+from .._transport import TokenKind
 from .._validation import AnswerCheck
 from ..types import Row
 
@@ -35,6 +38,21 @@ class Resource(abc.ABC):
         data: Mapping[str, Any] | None = None,
     ) -> AnswerT:
         """Sends one declared operation and returns its checked answer."""
+
+    @abc.abstractmethod
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: TokenKind | None,
+        idempotent: bool | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+    ) -> httpx.Response:
+        """One request through the client's stack, for answers no `Operation` can decode."""
 
     @abc.abstractmethod
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:

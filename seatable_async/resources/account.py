@@ -6,6 +6,7 @@ shows it.
 
 from __future__ import annotations
 
+import abc
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import InvalidInputError
@@ -109,9 +110,9 @@ class AccountResource(Resource):
     _session: Any
     """The client's session; its `secrets` learn every API token returned."""
 
+    @abc.abstractmethod
     async def get_base(self, workspace_id: int, base_name: str) -> Base:
         """A ready `Base` for a base of this account (the client defines it)."""
-        raise NotImplementedError
 
     @property
     def _secrets(self) -> Secrets:

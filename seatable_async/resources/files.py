@@ -27,7 +27,7 @@ from .._exceptions import (
     UnexpectedResponseError,
 )
 from .._operations import Decoding, Operation, answer_checks, decoded
-from .._transport import EXTENSION_KEY, CallOptions, TokenKind, describe
+from .._transport import EXTENSION_KEY, CallOptions, describe
 from .._validation import require_flag, require_text
 from ..types import (
     CustomAssets,
@@ -167,21 +167,6 @@ class FilesResource(GatewayResource):
     @abc.abstractmethod
     async def auth(self) -> None:
         """Gets a base token now."""
-
-    @abc.abstractmethod
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        token: TokenKind | None,
-        idempotent: bool | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
-        files: Any = None,
-    ) -> httpx.Response:
-        """One request through the client's stack."""
 
     async def get_file_upload_link(self) -> UploadLink:
         """A short-lived upload link with the folders files and images go to (`getUploadLink`)."""
