@@ -24,7 +24,6 @@ from ._constants import (
     DEFAULT_BATCH_LIMITS,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
-    MAX_REQUEST_TARGET,
     BatchLimits,
 )
 from ._encoding import json_value
@@ -44,8 +43,13 @@ from ._transport import (
 )
 from ._types import NOT_GIVEN, NotGiven
 from ._validation import (
+    HTTP_METHODS,
     AnswerCheck,
+    check_encodable,
+    check_params,
+    check_url_length,
     is_text,
+    request_path,
     require_int,
     require_text,
     require_token,
@@ -131,71 +135,6 @@ def _options(
     return ClientOptions(**{**base.__dict__, **given})
 
 
-def _check_url(url: httpx.URL | str, params: Mapping[str, Any] | None = None) -> None:
-    """Refuses, before anything is sent, a URL longer than SeaTable's proxy accepts."""
-    try:
-        length = len(httpx.URL(url, params=params).raw_path)
-    except httpx.InvalidURL:  # longer than httpx itself builds
-        length = MAX_REQUEST_TARGET + 1
-    if length > MAX_REQUEST_TARGET:
-        raise InvalidInputError(
-            f"the request would need a URL longer than the {MAX_REQUEST_TARGET} bytes "
-            "SeaTable's proxy accepts; use shorter names"
-        )
-
-
-HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_RELATIVE_SEGMENTS = re.compile(r"(^|/)\.{1,2}(/|$)")
-
-
-def _escape_hatch_path(path: object) -> str:
-    """A path that names one endpoint of the configured server: no dot segments, no other host
-    (`//...`), no query or fragment (those go in `params`)."""
-    text = require_text("path", path)
-    if text.startswith("//") or _RELATIVE_SEGMENTS.search(text) or set(text) & {"?", "#", "\\"}:
-        raise InvalidInputError(
-            "path must be a plain path on this server, without '.'/'..' segments, '//' at the"
-            " start, '?', '#' or backslashes (pass query parameters as params=)"
-        )
-    return text
-
-
-def _is_param(value: object) -> bool:
-    """Text, an int, a finite float or a boolean: what a query string can carry."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, (str, int))
-
-
-def _check_params(params: object) -> None:
-    """Query parameters: text keys; text, numbers or booleans (or lists of them) as values."""
-    if params is None:
-        return
-    if not isinstance(params, Mapping):
-        raise InvalidInputError("params must be a mapping of names to values")
-    for key, value in params.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        plain = all(
-            isinstance(item, (str, int, float))
-            and not (isinstance(item, float) and not math.isfinite(item))
-            for item in values
-        )
-        if not isinstance(key, str) or not plain:
-            raise InvalidInputError(f"params[{key!r}] must be text, a number or a boolean")
-
-
-def _check_encodable(**parts: Any) -> None:
-    """Refuses what httpx could not encode as params, a form or files, before anything is sent."""
-    for name in ("data", "files"):
-        if parts[name] is not None and not isinstance(parts[name], (Mapping, list, tuple)):
-            raise InvalidInputError(f"{name} must be a mapping (or, for files, a list of pairs)")
-    try:
-        httpx.Request("POST", "http://check.invalid/", **{k: v for k, v in parts.items() if v})
-    except (TypeError, ValueError, AttributeError) as error:
-        given = ", ".join(name for name, value in parts.items() if value)
-        raise InvalidInputError(f"{given} cannot be encoded: {error}") from None
-
-
 class _Client(abc.ABC):
     """Options, lifecycle and the one way every call is sent, shared by `Base` and `Account`."""
 
@@ -261,7 +200,7 @@ class _Client(abc.ABC):
         """
         if self._session.closed:
             raise SeaTableError(f"{type(self).__name__} is closed")
-        _check_url(self._session.server_url + path, params)
+        check_url_length(self._session.server_url + path, params)
         async with self._call_scope() as call:
             options = call.options
             transport_options = CallOptions(
@@ -340,11 +279,11 @@ class _Client(abc.ABC):
         method = require_text("method", method).upper()
         if method not in HTTP_METHODS:
             raise InvalidInputError(f"method must be one of {', '.join(sorted(HTTP_METHODS))}")
-        path = _escape_hatch_path(path)
+        path = request_path(path)
         if json is not None:
             json = json_value("json", json)
-        _check_params(params)
-        _check_encodable(params=params, data=data, files=files)
+        check_params(params)
+        check_encodable(params=params, data=data, files=files)
         async with self._call_scope():
             token, full_path = await self._route(path)
             try:
@@ -498,7 +437,7 @@ class Base(
         if "base_uuid" not in operation.placeholders:
             return operation.url(segments)
         stand_in = operation.url({**segments, "base_uuid": UUID_PLACEHOLDER})
-        _check_url(self.server_url + stand_in, params)
+        check_url_length(self.server_url + stand_in, params)
         await self._base.base_token.token()
         return operation.url({**segments, "base_uuid": self.base_uuid})
 

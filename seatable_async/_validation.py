@@ -4,9 +4,10 @@ sent) and of what comes back (the fields of a server answer a call reads)."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 from urllib.parse import quote
 
@@ -176,3 +177,68 @@ def require_ids(name: str, value: object) -> list[str]:
     if not isinstance(value, (list, tuple)):
         raise InvalidInputError(f"{name} must be a list of ids, got {type(value).__name__}")
     return [require_text(f"{name}[{i}]", item) for i, item in enumerate(value)]
+
+
+def check_url_length(url: httpx.URL | str, params: Mapping[str, Any] | None = None) -> None:
+    """Refuses, before anything is sent, a URL longer than SeaTable's proxy accepts."""
+    try:
+        length = len(httpx.URL(url, params=params).raw_path)
+    except httpx.InvalidURL:  # longer than httpx itself builds
+        length = MAX_REQUEST_TARGET + 1
+    if length > MAX_REQUEST_TARGET:
+        raise InvalidInputError(
+            f"the request would need a URL longer than the {MAX_REQUEST_TARGET} bytes "
+            "SeaTable's proxy accepts; use shorter names"
+        )
+
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_RELATIVE_SEGMENTS = re.compile(r"(^|/)\.{1,2}(/|$)")
+
+
+def request_path(path: object) -> str:
+    """A path that names one endpoint of the configured server: no dot segments, no other host
+    (`//...`), no query or fragment (those go in `params`)."""
+    text = require_text("path", path)
+    if text.startswith("//") or _RELATIVE_SEGMENTS.search(text) or set(text) & {"?", "#", "\\"}:
+        raise InvalidInputError(
+            "path must be a plain path on this server, without '.'/'..' segments, '//' at the"
+            " start, '?', '#' or backslashes (pass query parameters as params=)"
+        )
+    return text
+
+
+def _is_param(value: object) -> bool:
+    """Text, an int, a finite float or a boolean: what a query string can carry."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, int))
+
+
+def check_params(params: object) -> None:
+    """Query parameters: text keys; text, numbers or booleans (or lists of them) as values."""
+    if params is None:
+        return
+    if not isinstance(params, Mapping):
+        raise InvalidInputError("params must be a mapping of names to values")
+    for key, value in params.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        plain = all(
+            isinstance(item, (str, int, float))
+            and not (isinstance(item, float) and not math.isfinite(item))
+            for item in values
+        )
+        if not isinstance(key, str) or not plain:
+            raise InvalidInputError(f"params[{key!r}] must be text, a number or a boolean")
+
+
+def check_encodable(**parts: Any) -> None:
+    """Refuses what httpx could not encode as params, a form or files, before anything is sent."""
+    for name in ("data", "files"):
+        if parts[name] is not None and not isinstance(parts[name], (Mapping, list, tuple)):
+            raise InvalidInputError(f"{name} must be a mapping (or, for files, a list of pairs)")
+    try:
+        httpx.Request("POST", "http://check.invalid/", **{k: v for k, v in parts.items() if v})
+    except (TypeError, ValueError, AttributeError) as error:
+        given = ", ".join(name for name, value in parts.items() if value)
+        raise InvalidInputError(f"{given} cannot be encoded: {error}") from None
