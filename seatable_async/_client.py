@@ -164,6 +164,11 @@ class _Client(abc.ABC):
     def server_url(self) -> str:
         return self._session.server_url
 
+    @property
+    def closed(self) -> bool:
+        """Whether the pool this client uses was closed; a closed client cannot be reopened."""
+        return self._session.closed
+
     def with_options(
         self,
         *,

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-def get_clients(connection: HTTPConnection) -> SeaTableClients:
+async def get_clients(connection: HTTPConnection) -> SeaTableClients:
     """Every client the app's `seatable_lifespan` opened (for HTTP and WebSocket handlers)."""
     clients = getattr(connection.state, STATE_KEY, None)
     if not isinstance(clients, SeaTableClients):
@@ -39,12 +39,12 @@ def get_clients(connection: HTTPConnection) -> SeaTableClients:
 ClientsDep = Annotated[SeaTableClients, Depends(get_clients)]
 
 
-def get_base(clients: ClientsDep) -> Base:
+async def get_base(clients: ClientsDep) -> Base:
     """The app's default base, `seatable_lifespan(base=...)`."""
     return clients.require_base()
 
 
-def get_account(clients: ClientsDep) -> Account:
+async def get_account(clients: ClientsDep) -> Account:
     """The app's account, `seatable_lifespan(account=...)`."""
     return clients.require_account()
 
@@ -67,5 +67,5 @@ class NamedBase:
     def __post_init__(self) -> None:
         require_name(self.name)
 
-    def __call__(self, clients: ClientsDep) -> Base:
+    async def __call__(self, clients: ClientsDep) -> Base:
         return clients.require_base(self.name)

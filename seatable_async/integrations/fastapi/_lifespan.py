@@ -13,7 +13,7 @@ from typing import Any, TypeAlias, TypeVar
 from starlette.applications import Starlette
 
 from ..._client import Account, Base
-from ..._exceptions import InvalidInputError
+from ..._exceptions import InvalidInputError, SeaTableError
 
 __all__ = [
     "STATE_KEY",
@@ -83,7 +83,7 @@ def require_name(name: object) -> str:
 def _check_source(label: str, source: object, kind: type[Base | Account]) -> None:
     if not (isinstance(source, kind) or callable(source)):
         raise InvalidInputError(
-            f"{label} must be a {kind.__name__} or a function returning one,"
+            f"{label} must be {kind.__name__} or a function returning one,"
             f" got {type(source).__name__}"
         )
 
@@ -95,7 +95,11 @@ async def _open(label: str, source: Any, kind: type[Any], stack: AsyncExitStack)
         client = await client
     if not isinstance(client, kind):
         raise InvalidInputError(
-            f"the {label} factory returned {type(client).__name__}, not a {kind.__name__}"
+            f"the {label} factory returned {type(client).__name__}, not {kind.__name__}"
+        )
+    if client.closed:
+        raise SeaTableError(
+            f"the {label} is closed: give a factory, so that each run of the lifespan opens one"
         )
     stack.push_async_callback(client.aclose)
     await _AUTHENTICATE[kind](client)
@@ -117,9 +121,7 @@ def seatable_lifespan(
     `AccountDep` or `NamedBase(name)`; `combine_lifespans` adds the app's own lifespan.
     """
     if bases is not None and not isinstance(bases, Mapping):
-        raise InvalidInputError(
-            f"bases must be a mapping of names to bases, got {type(bases).__name__}"
-        )
+        raise InvalidInputError(f"bases must map names to bases, got {type(bases).__name__}")
     named = {require_name(name): source for name, source in (bases or {}).items()}
     if base is None and account is None and not named:
         raise InvalidInputError("give seatable_lifespan a base, an account or bases")
