@@ -289,4 +289,3 @@ async def test_two_lifespans_setting_the_same_key_are_an_error(clients: Clients)
     assert "same state key: ['seatable']" in str(failure)
     with pytest.raises(InvalidInputError):
         combine_lifespans()
-
