@@ -5,8 +5,6 @@ would drop the modules it imported when it ends, which unsettles the tests that 
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -17,14 +15,16 @@ asyncio_default_fixture_loop_scope = function
 filterwarnings = error
 """
 
-SHARED = '''
-import httpx
+IMPORTS = """import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from seatable_async import Base
 from seatable_async.integrations.fastapi import BaseDep, get_base, seatable_lifespan
+"""
 
+HELPERS = '''
 
 def names_app(lifespan=None):
     """The user's app under test: one handler reading the shared base."""
@@ -66,63 +66,50 @@ async def test_an_app_on_the_in_process_emulator(seatable_emulator):
                 assert (await client.get("/names")).json() == ["Grace"]
 """
 
-SUITES = {
-    "asyncio_auto": (
-        "auto",
-        """
-        import pytest
+BASE_FIXTURE = """
+async def base(seatable_base):
+    async with Base(seatable_base.api_token, seatable_base.server_url) as base:
+        yield base
+"""
+"""A user's async fixture: a `Base` on the served emulator, under the decorator a suite uses."""
 
-        @pytest.fixture
-        async def base(seatable_base):
-            async with Base(seatable_base.api_token, seatable_base.server_url) as base:
-                yield base
-        """,
-    ),
+SUITES = {
+    "asyncio_auto": ("auto", "", "@pytest.fixture"),
     "asyncio_strict": (
         "strict",
-        """
-        import pytest
-        import pytest_asyncio
-
-        pytestmark = pytest.mark.asyncio
-
-        @pytest_asyncio.fixture
-        async def base(seatable_base):
-            async with Base(seatable_base.api_token, seatable_base.server_url) as base:
-                yield base
-        """,
+        "import pytest_asyncio\n\npytestmark = pytest.mark.asyncio\n",
+        "@pytest_asyncio.fixture",
     ),
     "anyio": (
         "strict",
         """
-        import pytest
+pytestmark = pytest.mark.anyio
 
-        pytestmark = pytest.mark.anyio
 
-        @pytest.fixture(params=["asyncio", "trio"])
-        def anyio_backend(request):
-            return request.param
-
-        @pytest.fixture
-        async def base(seatable_base):
-            async with Base(seatable_base.api_token, seatable_base.server_url) as base:
-                yield base
-        """,
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request):
+    return request.param
+""",
+        "@pytest.fixture",
     ),
 }
-"""Per suite: the pytest-asyncio mode it runs in, and how its module marks tests and declares
-a fixture. Suites of one mode share a run (strict mode leaves anyio's tests to anyio)."""
+"""Per suite: the pytest-asyncio mode it runs in, how its module starts (imports, marks) and
+how it declares an async fixture. Suites of one mode share a run (strict mode leaves anyio's
+tests to anyio)."""
 RUNS = {"asyncio_auto": 1, "asyncio_strict": 1, "anyio": 2}
 """How many times each suite's tests run: anyio's once per backend."""
 
 
+def module(header: str, fixture_decorator: str) -> str:
+    """One user's test module."""
+    return f"{IMPORTS}{header}{HELPERS}\n\n{fixture_decorator}{BASE_FIXTURE}\n{TESTS}"
+
+
 @pytest.mark.parametrize("mode", ["auto", "strict"])
 def test_users_suites_pass(pytester: pytest.Pytester, mode: str) -> None:
-    suites = [name for name, (suite_mode, _) in SUITES.items() if suite_mode == mode]
+    suites = [name for name, (suite_mode, *_) in SUITES.items() if suite_mode == mode]
     pytester.makeini(f"{CONFIG}asyncio_mode = {mode}\n")
-    pytester.makepyfile(
-        **{f"test_{name}": SHARED + textwrap.dedent(SUITES[name][1]) + TESTS for name in suites}
-    )
+    pytester.makepyfile(**{f"test_{name}": module(*SUITES[name][1:]) for name in suites})
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
     per_run = TESTS.count("\nasync def test_")
     result.assert_outcomes(passed=sum(RUNS[name] * per_run for name in suites))
