@@ -42,6 +42,7 @@ from ._transport import (
     TokenSource,
 )
 from ._types import NOT_GIVEN, NotGiven
+from ._usage import Usage
 from ._validation import (
     HTTP_METHODS,
     AnswerCheck,
@@ -163,6 +164,12 @@ class _Client(abc.ABC):
     @property
     def server_url(self) -> str:
         return self._session.server_url
+
+    @property
+    def usage(self) -> Usage:
+        """API calls this client (and its `with_options` views) has sent so far, retries and
+        token exchanges included: what SeaTable Cloud counts against the monthly quota."""
+        return self._session.usage.snapshot()
 
     def with_options(
         self,
