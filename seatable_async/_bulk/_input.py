@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+    Sized,
+)
+from typing import Any, Generic, TypeVar
 
 from .._exceptions import InvalidInputError
 from .._validation import is_text
@@ -72,6 +80,7 @@ class Keys:
         return None if None in values else values
 
     def require(self, where: str, row: dict[str, Any]) -> Key:
+        """The row's key, or InvalidInputError naming the row."""
         key = self.of(row)
         if key is None:
             raise InvalidInputError(
@@ -82,14 +91,20 @@ class Keys:
 
 
 class Reader(Generic[SentT]):
-    """Takes a job's input `size` items at a time; `total` is its length when it has one."""
+    """Takes a job's input `size` items at a time; `total` is its length when it has one.
+
+    A sequence is checked whole here, then encoded again chunk by chunk as it is sent, so the
+    job holds no more than its chunks in flight (the encoding is cheap next to a request).
+    """
 
     def __init__(
         self,
         name: str,
         source: object,
         encode: Callable[[str, Any], SentT],
-        keys: Keys | None = None,
+        key_of: Callable[[str, SentT], Key] | None = None,
+        *,
+        unique: str = "key",
     ) -> None:
         if isinstance(source, (str, bytes, bytearray, dict)) or not isinstance(
             source, (Iterable, AsyncIterable)
@@ -97,16 +112,20 @@ class Reader(Generic[SentT]):
             raise InvalidInputError(f"{name} must be an iterable or async iterable of items")
         self._name = name
         self._encode = encode
-        self._keys = keys
+        self._key_of = key_of
+        self._unique = unique
         self._seen: set[Key] = set()
         self._taken = 0
-        self.total: int | None = len(source) if isinstance(source, Sequence) else None
-        self._checked: list[Item[SentT]] | None = None
+        self.total: int | None = len(source) if isinstance(source, Sized) else None
+        self.reading: list[Any] = []
+        """Items of the chunk being read, taken from the source but not yet in a chunk."""
         self._sync: Iterator[Any] | None = None
         self._async: AsyncIterator[Any] | None = None
         if isinstance(source, Sequence):
-            self._checked = [self._item(i, given) for i, given in enumerate(source)]
-        elif isinstance(source, AsyncIterable):
+            for index, given in enumerate(source):
+                self._item(index, given)
+            self._seen.clear()
+        if isinstance(source, AsyncIterable):
             self._async = aiter(source)
         else:
             self._sync = iter(source)
@@ -118,6 +137,12 @@ class Reader(Generic[SentT]):
         assert self._sync is not None
         return next(self._sync, _END)
 
+    def abandon(self) -> tuple[int, list[Any]]:
+        """The items a read cut short had taken (and where they start), counted as taken."""
+        start, given, self.reading = self._taken, self.reading, []
+        self._taken += len(given)
+        return start, given
+
     @property
     def taken(self) -> int:
         """Items read so far."""
@@ -126,11 +151,11 @@ class Reader(Generic[SentT]):
     def _item(self, index: int, given: object) -> Item[SentT]:
         where = f"{self._name}[{index}]"
         sent = self._encode(where, given)
-        if self._keys is None:
+        if self._key_of is None:
             return Item(index, given, sent)
-        key = self._keys.require(where, cast(dict[str, Any], sent))
+        key = self._key_of(where, sent)
         if key in self._seen:
-            raise InvalidInputError(f"{where} repeats the key {key!r} of an earlier item")
+            raise InvalidInputError(f"{where} repeats the {self._unique} of an earlier item: {key}")
         self._seen.add(key)
         return Item(index, given, sent, key)
 
@@ -139,13 +164,10 @@ class Reader(Generic[SentT]):
     ) -> tuple[list[Item[SentT]], list[Any], InvalidInputError | None]:
         """The next `size` items (fewer at the end, none once done); with an item refused, the
         chunk's given items and the first refusal instead."""
-        if self._checked is not None:
-            items = self._checked[self._taken : self._taken + size]
-            self._taken += len(items)
-            return items, [], None
-        given: list[Any] = []
+        given = self.reading = []
         while len(given) < size and (value := await self._next()) is not _END:
             given.append(value)
+        self.reading = []
         start, self._taken = self._taken, self._taken + len(given)
         try:
             return [self._item(start + i, value) for i, value in enumerate(given)], [], None

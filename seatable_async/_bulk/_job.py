@@ -125,6 +125,7 @@ class Job:
                 items, refused, error = await self.reader.chunk(size)
             except BaseException:
                 self._slots.release()
+                self._drop_reading()
                 raise
             if error is None and items:
                 return items
@@ -135,6 +136,15 @@ class Job:
             self._chunks += 1
             self.fail_given(refused, range(start, start + len(refused)), error, "failed", "read")
         return None
+
+    def _drop_reading(self) -> None:
+        """Reports the items a cut-short read had taken from the source, never sent."""
+        assert self.reader is not None
+        start, given = self.reader.abandon()
+        if given:
+            self._chunks += 1
+            error = not_sent("the job ended while their chunk was being read")
+            self.fail_given(given, range(start, start + len(given)), error, "failed", "read")
 
     def start(self, group: TaskGroup, work: Work[Any], items: list[Item[Any]], step: str) -> None:
         """Runs a chunk `read` returned, in the slot it took."""

@@ -19,7 +19,7 @@ from .._bulk._progress import ProgressCallback, Reporter
 from .._bulk._result import outcome_of
 from .._call import ClientOptions
 from .._encoding import row_values
-from .._exceptions import InvalidInputError, SeaTableError
+from .._exceptions import SeaTableError
 from .._filters._sql import _identifier, _placeholders
 from .._sql_paging import MAX_ROWS
 from .._validation import is_row_ids, optional_flag, require_text, without_none
@@ -81,7 +81,7 @@ class BulkResource(SQLResource):
         keys = Keys(key_columns(key)) if key is not None else None
         flag = optional_flag("apply_default", apply_default)
         job = self._new_job("bulk_append", concurrency, fail_fast, on_progress, progress)
-        reader = Reader("rows", rows, row_values, keys)
+        reader = Reader("rows", rows, row_values, keys.require if keys else None)
         append = self._appender(job, table_name, keys, flag)
         size = self._batch_limits.append_rows
         return BulkJob(job, lambda: job.run(reader, lambda: _fan_out(job, size, append, "append")))
@@ -104,7 +104,9 @@ class BulkResource(SQLResource):
         """
         table_name = require_text("table_name", table_name)
         job = self._new_job("bulk_update", concurrency, fail_fast, on_progress, progress)
-        reader = Reader("updates", updates, _once_per_row())
+        reader = Reader(
+            "updates", updates, _update, _row_id, unique="row_id (merge the updates of a row)"
+        )
 
         async def update(items: list[Item[dict[str, Any]]]) -> None:
             await self._update_rows(table_name, items)
@@ -162,7 +164,7 @@ class BulkResource(SQLResource):
         keys = Keys(key_columns(key))
         flag = optional_flag("apply_default", apply_default)
         job = self._new_job("bulk_upsert", concurrency, fail_fast, on_progress, progress)
-        reader = Reader("rows", rows, row_values, keys)
+        reader = Reader("rows", rows, row_values, keys.require)
         upsert = _Upsert(self, job, table_name, keys, flag)
         return BulkJob(job, lambda: job.run(reader, upsert.run))
 
@@ -297,20 +299,10 @@ async def _fan_out(job: Job, size: int, work: Work[Any], step: str) -> None:
             job.start(group, work, items, step)
 
 
-def _once_per_row() -> Any:
-    """The update encoder of one job: each checked, and no row updated twice."""
-    seen: set[str] = set()
-
-    def encode(where: str, item: object) -> dict[str, Any]:
-        update = _update(where, item)
-        if update["row_id"] in seen:
-            raise InvalidInputError(
-                f"{where} updates row {update['row_id']!r} again: merge the updates of one row"
-            )
-        seen.add(update["row_id"])
-        return update
-
-    return encode
+def _row_id(where: str, update: dict[str, Any]) -> Key:
+    """What must be unique among a job's updates: chunks run concurrently, so two updates of
+    one row would race."""
+    return (update["row_id"],)
 
 
 class _Upsert:
