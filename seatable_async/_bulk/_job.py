@@ -119,8 +119,11 @@ class Job:
         """The next chunk, once a slot is free (the caller must `start` it or `release`); None
         when the input is done or the job stops. A refused chunk is recorded and skipped."""
         assert self.reader is not None
-        while not self.stopping:
+        while True:
             await self._slots.acquire()
+            if self.stopping:
+                self._slots.release()
+                return None
             try:
                 items, refused, error = await self.reader.chunk(size)
             except BaseException:
@@ -135,7 +138,6 @@ class Job:
             start = self.reader.taken - len(refused)
             self._chunks += 1
             self.fail_given(refused, range(start, start + len(refused)), error, "failed", "read")
-        return None
 
     def _drop_reading(self) -> None:
         """Reports the items a cut-short read had taken from the source, never sent."""
@@ -259,11 +261,16 @@ class BulkJob:
         """The job's result so far: rows written, failures, requests made."""
         return self._job.result()
 
-    def __await__(self) -> Generator[Any, None, BulkResult]:
+    async def run(self) -> BulkResult:
+        """Runs the job (what awaiting it does); `task_group.start_soon(job.run)` runs it in
+        the background."""
         run, self._run = self._run, None
         if run is None:
-            raise SeaTableError(f"{self._job.name} was already awaited: a bulk job runs once")
-        return run().__await__()
+            raise SeaTableError(f"{self._job.name} was already started: a bulk job runs once")
+        return await run()
+
+    def __await__(self) -> Generator[Any, None, BulkResult]:
+        return self.run().__await__()
 
     def __repr__(self) -> str:
         result = self.result
