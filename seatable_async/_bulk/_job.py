@@ -112,6 +112,8 @@ class Job:
     def _finished(self, items: int) -> None:
         self._done += items
         self._reporter.report(self._done, self.reader.total if self.reader else None)
+        if self._reporter.error is not None:
+            self.stopping = True
 
     # ------------------------------------------------------------------ fan-out
 
@@ -191,7 +193,8 @@ class Job:
     # ------------------------------------------------------------------ running
 
     async def run(self, reader: Reader[Any], body: Callable[[], Awaitable[None]]) -> BulkResult:
-        """Runs `body` (which reads and starts the chunks), then raises BulkError if any failed."""
+        """Runs `body` (which reads and starts the chunks), then raises BulkError if any failed;
+        an error of the progress callback stops the job and is raised as it is."""
         self.reader = reader
         self._reporter.start(reader.total)
         self._started = time.perf_counter()
@@ -202,6 +205,8 @@ class Job:
         finally:
             self._ended = time.perf_counter()
             self._reporter.close()
+        if self._reporter.error is not None:
+            raise self._reporter.error
         result = self.result()
         if result.failures:
             raise BulkError(self.name, result)

@@ -78,6 +78,8 @@ class Reporter:
         self._callback: ProgressCallback | None = on_progress
         self._make_bar = _bar_maker() if progress else None
         self._bar: _TqdmBar | _RichBar | None = None
+        self.error: Exception | None = None
+        """What the callback raised, if it did: the job stops and raises it once it ends."""
 
     def start(self, total: int | None) -> None:
         if self._make_bar is not None:
@@ -86,8 +88,11 @@ class Reporter:
     def report(self, done: int, total: int | None) -> None:
         if self._bar is not None:
             self._bar.update(done)
-        if self._callback is not None:
-            self._callback(done, total)
+        if self._callback is not None and self.error is None:
+            try:
+                self._callback(done, total)
+            except Exception as error:
+                self.error = error
 
     def close(self) -> None:
         if self._bar is not None:

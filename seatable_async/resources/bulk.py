@@ -49,10 +49,15 @@ class BulkResource(SQLResource):
     `concurrency` (default 8) bounds the chunks in flight, and so the input held in memory;
     the client's own cap on concurrent requests bounds the requests whatever it is.
     `on_progress(done, total)` is called as chunks end (`total` is None for an input without
-    a length); `progress=True` draws a bar with tqdm or rich (`pip install
+    a length; an exception it raises stops the job, whose chunks in flight end first, and is
+    raised in its place); `progress=True` draws a bar with tqdm or rich (`pip install
     "seatable-async[progress]"`). A list is checked whole before any request; an iterator is
     read as the job goes, and an item it yields that is refused fails its own chunk only.
     Unless `fail_fast=True`, a failed chunk does not stop the others.
+
+    Awaiting the returned `BulkJob` runs it; cancelling it (a cancel scope, a cancelled
+    request) stops it at once, and `job.result` then tells what was done, the chunks cut off
+    in flight reported as of unknown outcome.
     """
 
     _options: ClientOptions

@@ -510,3 +510,67 @@ async def test_a_generator_is_read_no_further_than_the_chunks_in_flight(
         assert len(taken) <= (concurrency + 1) * 3
         release.set()
     assert job.result.rows == 60
+
+
+async def test_an_error_of_the_progress_callback_stops_the_job(
+    fake: FakeGateway, base: Base
+) -> None:
+    def broken(done: int, total: int | None) -> None:
+        raise KeyError("progress")
+
+    job = base.bulk_append("T", _rows(30), concurrency=1, on_progress=broken)
+    with pytest.raises(KeyError, match="progress"):
+        await job
+    assert len(fake.steps("append")) == 1
+    assert job.result.rows == 3
+
+
+async def test_cancelling_while_reading_an_async_source_reports_what_it_took(
+    fake: FakeGateway, base: Base
+) -> None:
+    reading = anyio.Event()
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        for row in _rows(4):
+            yield row
+        reading.set()
+        await anyio.sleep_forever()
+        yield {}  # pragma: no cover
+
+    source = rows()
+    job = base.bulk_append("T", source)
+    async with anyio.create_task_group() as group:
+        group.start_soon(job.run)
+        await reading.wait()
+        group.cancel_scope.cancel()
+    await source.aclose()
+    result = job.result
+    assert result.row_ids == ["id-n0", "id-n1", "id-n2"]
+    [failure] = result.failures
+    assert (failure.step, failure.outcome, failure.rows) == ("read", "failed", _rows(1, 3))
+    assert result.consumed == 4
+
+
+async def test_cancelling_an_upsert_reports_every_row_it_took(
+    fake: FakeGateway, base: Base, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_module, "LOOKUP_KEYS", 4)
+    stuck = anyio.Event()
+
+    async def hold_the_second_update(step: str, body: Any) -> None:
+        if step == "update" and len(fake.steps("update")) == 2:
+            stuck.set()
+            await anyio.sleep_forever()
+
+    fake.table = {f"n{i}": f"old-{i}" for i in range(0, 40, 2)}
+    fake.gate = hold_the_second_update
+    job = base.bulk_upsert("T", _rows(40), key="Name", concurrency=2)
+    async with anyio.create_task_group() as group:
+        group.start_soon(job.run)
+        await stuck.wait()
+        group.cancel_scope.cancel()
+    result = job.result
+    reported = sorted(i for f in result.failures for i in f.indices)
+    assert len(result.row_ids) + len(reported) == result.consumed
+    assert {f.outcome for f in result.failures} <= {"failed", "unknown"}
+    assert any(f.outcome == "unknown" and f.step == "update" for f in result.failures)
