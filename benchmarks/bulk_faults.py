@@ -20,11 +20,12 @@ from typing import Any
 import anyio
 
 from seatable_async import Base, BatchLimits, BulkError, BulkResult, RetryPolicy
-from seatable_async.testing import Emulator, Fault, serve_in_thread
+from seatable_async.testing import Emulator, Fault, FaultPlan, serve_in_thread
 
 TOKEN = "faults-token"
-DEFAULT_TIMEOUT = 0.5
-"""The client's timeout (`--timeout`); a slow fault answers after twice as long."""
+DEFAULT_TIMEOUT = 5.0
+"""The client's timeout (`--timeout`): longer than eight 1000-row appends take on the emulator
+(which serves one at a time); a slow fault answers after twice as long."""
 WRITE_THEN_FAIL = (Fault("status", 502, apply_write=True), Fault("reset", apply_write=True))
 QUICK_RETRIES = RetryPolicy(initial_delay=0.01, max_delay=0.05)
 
@@ -34,15 +35,26 @@ def _rows(count: int) -> list[dict[str, Any]]:
 
 
 async def _append(
-    url: str, table: str, rows: list[dict[str, Any]], chunk: int, key: bool, seconds: float
+    url: str,
+    table: str,
+    rows: list[dict[str, Any]],
+    chunk: int,
+    key: bool,
+    seconds: float,
+    plan: FaultPlan,
+    fault_rate: float,
 ) -> BulkResult:
+    """The job's result, faults on only while it runs (the token exchange comes first)."""
     limits = BatchLimits(append_rows=chunk)
     async with Base(TOKEN, url, timeout=seconds, retry=QUICK_RETRIES, batch_limits=limits) as base:
         await base.auth()
+        plan.fault_rate = fault_rate
         try:
             return await base.bulk_append(table, iter(rows), key="Key" if key else None)
         except BulkError as error:
             return error.result
+        finally:
+            plan.fault_rate = 0.0
 
 
 def _tally(stored: list[dict[str, Any]], result: BulkResult, count: int) -> dict[str, int]:
@@ -69,7 +81,7 @@ async def run(
 ) -> dict[str, dict[str, int]]:
     """Both runs' tallies, plus the faults the emulator injected; `seconds` is the client's
     timeout."""
-    emulator = Emulator(api_token=TOKEN, fault_rate=fault_rate, seed=seed, slow_seconds=2 * seconds)
+    emulator = Emulator(api_token=TOKEN, seed=seed, slow_seconds=2 * seconds)
     plan = emulator.faults
     plan.random_faults = (*plan.random_faults, *WRITE_THEN_FAIL)
     drawn: Counter[str] = Counter()
@@ -86,9 +98,7 @@ async def run(
     with emulator, serve_in_thread(emulator) as url:
         for table, key in (("With key", True), ("Without key", False)):
             emulator.add_table(table, [("Key", "text"), ("Seq", "number")])
-            emulator.faults.fault_rate = fault_rate
-            result = await _append(url, table, _rows(count), chunk, key, seconds)
-            emulator.faults.fault_rate = 0.0
+            result = await _append(url, table, _rows(count), chunk, key, seconds, plan, fault_rate)
             tally = _tally(emulator.rows(table), result, count)
             tally["minimum"] = math.ceil(count / chunk)
             tallies[table] = tally

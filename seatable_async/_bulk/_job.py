@@ -118,8 +118,9 @@ class Job:
     # ------------------------------------------------------------------ fan-out
 
     async def read(self, size: int) -> list[Item[Any]] | None:
-        """The next chunk, once a slot is free (the caller must `start` it or `release`); None
-        when the input is done or the job stops. A refused chunk is recorded and skipped."""
+        """The next chunk, once a slot is free (the caller runs it in that slot with `start` or
+        `lookup`); None when the input is done or the job stops. A refused chunk is recorded
+        and skipped."""
         assert self.reader is not None
         while True:
             await self._slots.acquire()

@@ -79,8 +79,11 @@ class BulkResource(SQLResource):
         An append is never retried blindly. With `key=` (a column, or columns, whose values
         are unique: present in every row, distinct within the job, and not in the table yet),
         a chunk whose outcome is unknown is looked up by key and only the rows that did not
-        land are sent again, so each row is stored exactly once. Without it, such a chunk is
-        reported with outcome `"unknown"`.
+        land are sent again, so each row is stored exactly once (after a pause of the retry
+        policy's backoff, and at most `RECONCILE_ROUNDS` times). This trusts that a failed call
+        has ended on the server when its answer arrives: a call a gateway gave up on while the
+        server still worked could store its rows after the lookup. Without `key=`, such a
+        chunk is reported with outcome `"unknown"` and never sent again.
         """
         table_name = require_text("table_name", table_name)
         keys = Keys(key_columns(key)) if key is not None else None
@@ -233,9 +236,9 @@ class BulkResource(SQLResource):
     ) -> tuple[list[Item[dict[str, Any]]], SeaTableError | None]:
         """Appends `items`, filling `landed` (index → id); after an unknown outcome, looks up
         which keys landed and sends only the rest. Returns what is left and why."""
-        pending = items
-        policy = self._options.retry
-        for round_ in range(1, RECONCILE_ROUNDS + 1):
+        pending, policy, round_ = items, self._options.retry, 0
+        while True:
+            round_ += 1
             try:
                 ids = await self._append_rows(table_name, pending, flag)
             except SeaTableError as error:
@@ -253,7 +256,6 @@ class BulkResource(SQLResource):
                 continue
             landed.update(zip((item.index for item in pending), ids, strict=True))
             return [], None
-        return pending, None  # pragma: no cover - the loop always returns
 
     async def _find(
         self, table_name: str, keys: Keys, items: Sequence[Item[Any]]
