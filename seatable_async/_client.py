@@ -59,6 +59,7 @@ from ._validation import (
 from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.changes import ChangesResource
 from .resources.columns import ColumnsResource
 from .resources.comments import CommentsResource
 from .resources.files import FilesResource
@@ -323,6 +324,7 @@ class _Client(abc.ABC):
 class Base(
     _Client,
     NotificationsResource,
+    ChangesResource,
     FiltersResource,
     LinksResource,
     CommentsResource,
