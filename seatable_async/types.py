@@ -22,6 +22,8 @@ __all__ = [
     "BaseGrant",
     "BaseNotification",
     "BaseNotifications",
+    "BaseOperation",
+    "BaseOperations",
     "BaseRecord",
     "BaseRenamed",
     "BigDataRowsAdded",
@@ -440,6 +442,24 @@ class RowActivity(TypedDict):
     op_time: str
     detail: dict[str, Any]
     dtable_uuid: NotRequired[str]
+
+
+class BaseOperation(TypedDict):
+    """One entry of the base's operation log (`getBaseActivityLog`): `operation` is a JSON text
+    whose `op_type` names the write (insert_rows, modify_rows, delete_column, ...)."""
+
+    author: str
+    app: str | None
+    op_time: int
+    """Milliseconds since the epoch."""
+    operation: str
+    op_id: int
+
+
+class BaseOperations(TypedDict):
+    """`getBaseActivityLog`: one page of the operation log, newest first."""
+
+    operations: list[BaseOperation]
 
 
 class RowActivities(TypedDict):

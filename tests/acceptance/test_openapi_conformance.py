@@ -676,7 +676,7 @@ async def _notifications_and_snapshots(
     c: Conformance, emulator: Emulator, token: str, row_ids: list[str]
 ) -> None:
     """Base notifications: list, mark one and all seen (form-encoded), delete them all; a
-    snapshot; a row's activities."""
+    snapshot; a row's activities; the base's operation log."""
     gw = _gateway(emulator)
     detail = {"author": emulator.user_id, "table_id": "0000", "row_id": "r1", "comment": "Hi"}
     notification_id = emulator.add_notification(detail)
@@ -688,6 +688,7 @@ async def _notifications_and_snapshots(
     await c.call("POST", gw("/snapshot/"), 200, token=token, json={"dtable_name": "Example"})
     row = {"row_id": row_ids[0], "page": 1, "per_page": 10}
     await c.call("GET", gw("/activities/"), 200, token=token, params=row)
+    await c.call("GET", gw("/operations/"), 200, token=token, params={"page": 1})
 
 
 async def _comments_and_big_data(

@@ -123,21 +123,36 @@ class StoreCore:
             savepoint = f"unit{self._depth}"
             self._db.execute(f"SAVEPOINT {savepoint}")
             self._depth += 1
+            outermost = self._depth == 1
             try:
                 yield self._db
+                if outermost:
+                    self._before_commit(self._db)
             except BaseException:
                 try:
                     if self._db.in_transaction:
                         self._db.execute(f"ROLLBACK TO {savepoint}")
                         self._db.execute(f"RELEASE {savepoint}")
                 finally:
-                    if self._depth == 1 or not self._db.in_transaction:
+                    if outermost or not self._db.in_transaction:
                         self._load_bases()
+                        self._discard_journal()
                 raise
             else:
                 self._db.execute(f"RELEASE {savepoint}")
+                if outermost:
+                    self._after_commit()
             finally:
                 self._depth -= 1
+
+    def _before_commit(self, db: sqlite3.Connection) -> None:
+        """Runs inside the outermost unit, just before it commits (the operation log)."""
+
+    def _after_commit(self) -> None:
+        """Runs once the outermost unit has committed (commit listeners)."""
+
+    def _discard_journal(self) -> None:
+        """Forgets what a rolled-back unit noted for its commit."""
 
     def _load_bases(self) -> None:
         """Make ``_bases`` mirror ``emu_bases``, updating known Base objects in place."""
