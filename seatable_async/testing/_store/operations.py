@@ -128,6 +128,25 @@ class OperationLog(StoreCore):
             ]
         }
 
+    def operations_after(self, base_uuid: str, op_id: int) -> list[tuple[int, Json]]:
+        """The base's ``(op_id, operation)`` entries after ``op_id``, oldest first (the
+        realtime channel broadcasts them)."""
+        with self._lock:
+            records = self._db.execute(
+                "SELECT op_id, operation FROM emu_operations WHERE base_uuid = ? AND op_id > ?"
+                " ORDER BY op_id",
+                (base_uuid, op_id),
+            ).fetchall()
+        return [(r["op_id"], json.loads(r["operation"])) for r in records]
+
+    def last_op_id(self, base_uuid: str) -> int:
+        """The op id of the base's newest entry (0 before the first)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MAX(op_id) FROM emu_operations WHERE base_uuid = ?", (base_uuid,)
+            ).fetchone()
+        return int(row[0] or 0)
+
 
 def _row_operation(table_id: str, op_type: str, changes: Sequence[RowChange]) -> Json:
     """The log entry of a request's row changes of one kind in one table."""
