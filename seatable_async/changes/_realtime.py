@@ -5,10 +5,11 @@ The client connects to ``{server}/api-gateway/socket.io?dtable_uuid=<base>``, em
 typed events. python-socketio runs on asyncio only: under trio ``open_source`` offers nothing
 and ``Base.changes()`` polls instead.
 
-SeaTable's socket replays nothing, so every (re)connection is bridged: the room is joined
-first (messages queue from then on), the polling source catches up from the last cursor, then
-the queued and live messages follow, less those the catch-up covered (op id not above the last
-one reported). A dropped connection is opened again after a jittered, growing wait; after a
+SeaTable's socket replays nothing, so every (re)connection is bridged (``_bridge``): the room
+is joined first (messages queue from then on), then what happened since the last event is read
+from the operation log (or, from a ``poll:`` cursor or a datetime, the polling source catches
+up), then the queued and live messages follow, less those the bridge covered (by op id). A
+dropped connection is opened again after a jittered, growing wait (``watch.sleep``); after a
 server-side disconnect (a refused or expired token) a new base token is fetched first.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,10 +28,9 @@ import socketio
 from socketio.exceptions import ConnectionError as SocketError
 
 from .._retry import RetryPolicy
-from ._convert import ROW_OPERATIONS, changes_of_operation, table_of
+from ._bridge import Covered, Entry, Position, changes_at, log_since, newest_op
 from ._events import Change
-from ._polling import PollingSource
-from ._source import Cursor, Watch, decode_cursor, encode_cursor
+from ._source import Cursor, Watch
 
 if TYPE_CHECKING:
     from .._client import Base
@@ -152,8 +153,16 @@ async def open_source(base: Base) -> RealtimeSource | None:
     return RealtimeSource(base)
 
 
+@dataclass
+class _Progress:
+    """Where the stream stands: its position once known, and what the last bridge covered."""
+
+    position: Position | None
+    covered: Covered
+
+
 class RealtimeSource:
-    """Events from the socket, each (re)connection bridged by the polling source."""
+    """Events from the socket, each (re)connection bridged (see ``_bridge``)."""
 
     name: Literal["realtime"] = "realtime"
 
@@ -163,7 +172,8 @@ class RealtimeSource:
     async def events(self, watch: Watch) -> AsyncIterator[Change]:
         """Every change after ``watch.since`` (or from now on), reconnecting for ever."""
         tokens = self._base._base.base_token
-        cursor = watch.since
+        progress = _Progress(Position.of(watch.since), Covered(0, 0))
+        start = watch.since if progress.position is None else None
         failures = 0
         refused: str | None = None
         while True:
@@ -172,20 +182,16 @@ class RealtimeSource:
             socket = _Socket(self._base)
             try:
                 await socket.open(token)
-                poller = PollingSource(self._base)
-                async for change in poller.catch_up(_from(watch, cursor)):
-                    cursor = decode_cursor(change.cursor)
+                async for change in self._bridge(progress, watch, start):
                     yield change
-                cursor = poller.last_cursor
-                failures = 0
+                start, failures = None, 0
                 async for message in socket.messages:
                     if message is None:
                         break
-                    async for change in self._changes(*message, cursor, watch):
-                        cursor = decode_cursor(change.cursor)
-                        yield change
-                if socket.ended_by_server:
-                    refused = token
+                    async for change in self._live(progress, *message):
+                        if watch.table_id in (None, change.table_id):
+                            yield change
+                refused = token if socket.ended_by_server else None
             except _Refused:
                 refused = token
             except _Unreachable:
@@ -195,40 +201,75 @@ class RealtimeSource:
             failures += 1
             await watch.sleep(RECONNECT.backoff(failures))
 
-    async def _changes(
-        self, operation: Mapping[str, Any], op_id: int | None, cursor: Cursor | None, watch: Watch
+    async def _bridge(
+        self, progress: _Progress, watch: Watch, start: Cursor | None
     ) -> AsyncIterator[Change]:
-        """The events of one operation, unless the catch-up reported it already."""
-        last = _op_of(cursor)
-        if op_id is not None and last is not None and op_id <= last:
+        """What happened since ``progress`` (or since ``start``, a cursor of another source),
+        read after the room was joined: from the log when it reaches back, else by polling."""
+        position = progress.position
+        entries = None if position is None else await log_since(self._base, position.op_id)
+        if position is not None and entries is not None:
+            for entry in entries:
+                at = position if entry.op_id == position.op_id else None
+                async for change in self._apply(progress, entry.op_id, entry.operation, at, entry):
+                    if watch.table_id in (None, change.table_id):
+                        yield change
+            last = progress.position or position
+            progress.covered = Covered(last.op_id, last.op_id)
             return
-        time_ms = cursor.time_ms if cursor is not None else _now_ms()
-        text = encode_cursor("realtime", time_ms, {} if op_id is None else {"op": op_id})
-        metadata = await self._metadata(operation.get("table_id"))
-        for change in changes_of_operation(operation, metadata, cursor=text, source="realtime"):
-            if watch.table_id is None or change.table_id == watch.table_id:
+        newest = await newest_op(self._base)
+        before = 0 if newest is None else newest.op_id
+        time_ms = _now_ms() if newest is None or newest.op_time is None else newest.op_time
+        since = start if position is None else position.as_start()
+        logged = before
+        if since is not None:
+            from ._polling import PollingSource  # the fallback only: a cursor of another source
+
+            poller = PollingSource(self._base)
+            catch_up = Watch(watch.table_id, since, watch.poll_interval, watch.sleep)
+            async for change in poller.catch_up(catch_up):
                 yield change
-        if operation.get("op_type") not in ROW_OPERATIONS:
-            self._base._schema.invalidate()
+            mark = poller.last_cursor.state.get("o") if poller.last_cursor is not None else None
+            logged = max(before, mark) if isinstance(mark, int) else before
+        progress.position = Position(logged, None, time_ms)
+        # from now on: every message queued since the join is new, even if the log has it
+        progress.covered = Covered(0, 0) if since is None else Covered(before, logged)
 
-    async def _metadata(self, table_id: object) -> dict[str, Any]:
-        """The base's metadata, read again when the cached copy lacks the table."""
-        cached = self._base._schema.metadata
-        if cached is not None and (table_id is None or table_of(cached, table_id) is not None):
-            return cached
-        return await self._base.get_metadata()
+    async def _live(
+        self, progress: _Progress, operation: Mapping[str, Any], op_id: int | None
+    ) -> AsyncIterator[Change]:
+        """The events of one socket message, unless the bridge reported it already."""
+        if not progress.covered.covers(op_id, str(operation.get("op_type"))):
+            async for change in self._apply(progress, op_id, operation, None, None):
+                yield change
 
-
-def _from(watch: Watch, cursor: Cursor | None) -> Watch:
-    """``watch`` asking the catch-up to start after ``cursor``."""
-    return Watch(watch.table_id, cursor, watch.poll_interval, watch.sleep)
-
-
-def _op_of(cursor: Cursor | None) -> int | None:
-    """The op id a cursor has reported up to, if it knows one."""
-    value = None if cursor is None else cursor.state.get("op")
-    return value if isinstance(value, int) else None
+    async def _apply(
+        self,
+        progress: _Progress,
+        op_id: int | None,
+        operation: Mapping[str, Any],
+        at: Position | None,
+        entry: Entry | None,
+    ) -> AsyncIterator[Change]:
+        """The events of one operation from ``at`` (a position within it) or its start; the
+        progress moves past each. Without an op id the position cannot name the operation, so
+        its events carry the last position's cursor (a resume reports them again)."""
+        last = progress.position or Position(0, None, _now_ms())
+        if op_id is None:
+            async for change, _ in changes_at(self._base, operation, replace(last, done=0)):
+                yield replace(change, cursor=last.cursor())
+            return
+        start = at or Position(op_id, 0, last.time_ms)
+        op_time, author = (None, None) if entry is None else (entry.op_time, entry.author)
+        async for change, after in changes_at(
+            self._base, operation, start, op_time=op_time, author=author
+        ):
+            progress.position = after
+            yield change
+        time_ms = start.time_ms if op_time is None else op_time
+        progress.position = Position(op_id, None, time_ms)
 
 
 def _now_ms() -> int:
+    """The local clock in ms: the server time assumed before the server has told any."""
     return int(datetime.now(timezone.utc).timestamp() * 1000)

@@ -1,0 +1,245 @@
+"""The realtime change source against the emulator over loopback: typed events, a dropped
+socket bridged from the operation log, a token that expires mid-subscription, exact resumes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from seatable_async import Base
+from seatable_async.changes import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
+from seatable_async.testing import Emulator, serve
+
+pytest.importorskip("socketio")
+
+from seatable_async.changes import _realtime
+
+pytestmark = pytest.mark.anyio
+
+BOUND = 5.0
+"""Real seconds any wait on loopback may take before the test fails instead of hanging."""
+TOKEN_PATH = "/api/v2.1/dtable/app-access-token/"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """python-socketio runs on asyncio; trio is tested for the fallback on its own."""
+    return "asyncio"
+
+
+class Clock:
+    """The emulator's clock: real time plus a settable offset, so tokens can expire at once."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def emulator(clock: Clock) -> Iterator[Emulator]:
+    emu = Emulator(clock=clock)
+    emu.add_table(
+        "Tasks",
+        [
+            ("Title", "text"),
+            ("Count", "number"),
+            {
+                "column_name": "State",
+                "column_type": "single-select",
+                "column_data": {"options": [{"name": "open", "color": "#fff"}]},
+            },
+        ],
+    )
+    try:
+        yield emu
+    finally:
+        emu.close()
+
+
+class Sleeps:
+    """The source's injected sleep: records each reconnection wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await anyio.lowlevel.checkpoint()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (tiny loopback steps, at most :data:`BOUND`) until ``condition`` holds."""
+    with anyio.fail_after(BOUND):
+        while True:
+            if condition():
+                return
+            await anyio.sleep(0.005)
+
+
+class Subscription:
+    """``base.changes()`` consumed in the background; events collect in ``events``."""
+
+    def __init__(self) -> None:
+        self.events: list[Change] = []
+
+    async def take(self, count: int) -> list[Change]:
+        """Wait until ``count`` events have arrived (in total) and return them."""
+        await until(lambda: len(self.events) >= count)
+        return self.events[:count]
+
+
+@asynccontextmanager
+async def subscribed(
+    emulator: Emulator, base: Base, sleeps: Sleeps, **options: object
+) -> AsyncIterator[Subscription]:
+    """A realtime subscription that has joined its room (so writes from now on reach it)."""
+    subscription = Subscription()
+    stream = base.changes(source="realtime", sleep=sleeps, **options)  # type: ignore[arg-type]
+    assert emulator.realtime is not None
+    joined = emulator.realtime.members
+
+    async def consume() -> None:
+        async for change in stream:
+            subscription.events.append(change)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(consume)
+        await until(lambda: emulator.realtime is not None and emulator.realtime.members > joined)
+        yield subscription
+        group.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def client(emulator: Emulator) -> AsyncIterator[Base]:
+    async with serve(emulator) as url, Base(emulator.api_token, url) as base:
+        yield base
+
+
+async def test_writes_arrive_as_typed_events(emulator: Emulator) -> None:
+    sleeps = Sleeps()
+    async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
+        row = await base.append_row("Tasks", {"Title": "a", "State": "open"})
+        await base.update_row("Tasks", row["_id"], {"Count": 2})
+        await base.insert_column("Tasks", "Notes", "text")
+        await base.delete_row("Tasks", row["_id"])
+        inserted, updated, schema, deleted = await feed.take(4)
+    assert isinstance(inserted, RowInserted)
+    assert inserted.row_id == row["_id"]
+    assert inserted.table_name == "Tasks"
+    assert inserted.row["Title"] == "a"
+    assert inserted.row["State"] == "open"
+    assert inserted.source == "realtime"
+    assert isinstance(updated, RowUpdated)
+    assert updated.row == {"Count": 2}
+    assert updated.old_values == {"Count": None}
+    assert isinstance(schema, SchemaChanged)
+    assert schema.op_type == "insert_column"
+    assert isinstance(deleted, RowDeleted)
+    assert deleted.row_id == row["_id"]
+    assert deleted.row["Count"] == 2
+    assert sleeps.waits == []
+
+
+async def test_a_dropped_socket_reconnects_and_loses_nothing(emulator: Emulator) -> None:
+    sleeps = Sleeps()
+    async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
+        await base.append_row("Tasks", {"Title": "heard live"})
+        await feed.take(1)
+        assert emulator.realtime is not None
+        emulator.realtime.drop_connections("transport")
+        await base.append_row("Tasks", {"Title": "missed by the socket"})
+        await until(lambda: len(sleeps.waits) == 1)
+        await base.append_row("Tasks", {"Title": "after the reconnect"})
+        events = await feed.take(3)
+        await anyio.sleep(0.05)
+    titles = [e.row["Title"] for e in events if isinstance(e, RowInserted)]
+    assert titles == ["heard live", "missed by the socket", "after the reconnect"]
+    assert len(feed.events) == 3
+    assert 0 <= sleeps.waits[0] <= _realtime.RECONNECT.initial_delay
+
+
+async def test_an_expired_token_is_renewed_mid_subscription(
+    emulator: Emulator, clock: Clock
+) -> None:
+    emulator.token_lifetime = 3600
+    sleeps = Sleeps()
+    async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
+        await base.append_row("Tasks", {"Title": "before"})
+        await feed.take(1)
+        exchanges = _token_exchanges(emulator)
+        clock.offset += 3601  # the base token the socket joined with has expired
+        await base.append_row("Tasks", {"Title": "while expired"})
+        await base.append_row("Tasks", {"Title": "renewed"})
+        events = await feed.take(3)
+        assert emulator.realtime is not None
+        await until(lambda: emulator.realtime is not None and emulator.realtime.members == 1)
+    assert [e.row["Title"] for e in events if isinstance(e, RowInserted)] == [
+        "before",
+        "while expired",
+        "renewed",
+    ]
+    assert _token_exchanges(emulator) > exchanges
+
+
+async def test_a_cursor_resumes_exactly_even_within_a_batch(emulator: Emulator) -> None:
+    sleeps = Sleeps()
+    async with client(emulator) as base:
+        async with subscribed(emulator, base, sleeps) as feed:
+            await base.batch_append_rows("Tasks", [{"Title": t} for t in "abc"])
+            await base.append_row("Tasks", {"Title": "d"})
+            first = await feed.take(2)
+        await base.append_row("Tasks", {"Title": "e"})
+        async with subscribed(emulator, base, sleeps, since=first[-1].cursor) as resumed:
+            events = await resumed.take(3)
+            await anyio.sleep(0.05)
+    assert [e.row["Title"] for e in first if isinstance(e, RowInserted)] == ["a", "b"]
+    assert [e.row["Title"] for e in events if isinstance(e, RowInserted)] == ["c", "d", "e"]
+    assert len(resumed.events) == 3
+
+
+async def test_a_table_subscription_hears_only_its_table(emulator: Emulator) -> None:
+    emulator.add_table("Other", [("Name", "text")])
+    sleeps = Sleeps()
+    async with (
+        client(emulator) as base,
+        subscribed(emulator, base, sleeps, table_name="Tasks") as feed,
+    ):
+        await base.append_row("Other", {"Name": "x"})
+        await base.append_row("Tasks", {"Title": "y"})
+        (only,) = await feed.take(1)
+        await anyio.sleep(0.05)
+    assert isinstance(only, RowInserted)
+    assert only.table_name == "Tasks"
+    assert len(feed.events) == 1
+
+
+def _token_exchanges(emulator: Emulator) -> int:
+    return sum(1 for record in emulator.request_log if record.path == TOKEN_PATH)
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_trio_gets_no_realtime_source(emulator: Emulator) -> None:
+    async with client(emulator) as base:
+        assert await _realtime.open_source(base) is None
+
+
+def test_reconnect_waits_grow_with_jitter() -> None:
+    waits = [_realtime.RECONNECT.backoff(n) for n in range(1, 12)]
+    assert all(0 <= w <= _realtime.RECONNECT.max_delay for w in waits)
+    assert math.isclose(
+        min(_realtime.RECONNECT.max_delay, _realtime.RECONNECT.initial_delay * 2**10),
+        _realtime.RECONNECT.max_delay,
+    )
