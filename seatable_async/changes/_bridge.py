@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import NotFoundError
-from ._convert import ROW_OPERATIONS, changes_of_operation, table_of
+from ._convert import ROW_OPERATIONS, changes_of_operation, is_schema_operation, table_of
 from ._events import Change
 from ._source import Cursor, encode_cursor
 
@@ -162,7 +162,7 @@ async def changes_at(
     for index, change in enumerate(events[skip:], start=skip + 1):
         after = replace(position, done=None if index == len(events) else index)
         yield replace(change, cursor=after.cursor()), after
-    if operation.get("op_type") not in ROW_OPERATIONS:
+    if is_schema_operation(str(operation.get("op_type"))):
         base._schema.invalidate()
 
 

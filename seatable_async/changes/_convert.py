@@ -13,7 +13,14 @@ from typing import Any
 
 from ._events import Change, ChangeSourceName, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 
-__all__ = ["ROW_OPERATIONS", "changes_of_operation", "row_by_names", "table_of"]
+__all__ = [
+    "ROW_OPERATIONS",
+    "SCHEMA_SUFFIXES",
+    "changes_of_operation",
+    "is_schema_operation",
+    "row_by_names",
+    "table_of",
+]
 
 Json = Mapping[str, Any]
 _RowPart = tuple[str, Json, Json | None]
@@ -60,6 +67,16 @@ ROW_OPERATIONS: Mapping[str, tuple[type[RowInserted | RowUpdated | RowDeleted], 
     "delete_rows": (RowDeleted, _batch("deleted_rows")),
 }
 """Row operations: the event each row makes, and where the operation keeps its rows."""
+
+
+SCHEMA_SUFFIXES = ("_table", "_column", "_columns", "_view", "_column_options", "_cascade")
+"""An ``op_type`` ending so changes tables, columns or views (``insert_column``,
+``rename_table``, ``modify_view``...); others (row locks, links) make no event."""
+
+
+def is_schema_operation(op_type: str) -> bool:
+    """Whether an operation changes tables, columns or views."""
+    return op_type.endswith(SCHEMA_SUFFIXES)
 
 
 def _dict(value: object) -> Json:
@@ -160,8 +177,8 @@ def changes_of_operation(
     op_time: datetime | None = None,
     op_user: str | None = None,
 ) -> list[Change]:
-    """The events of one operation, in its row order; any operation that is not a row
-    operation (tables, columns, views, locks, ...) is one :class:`SchemaChanged`."""
+    """The events of one operation, in its row order: one per row of a row operation, one
+    :class:`SchemaChanged` for a change of tables, columns or views, none for anything else."""
     op_type = str(operation.get("op_type"))
     table_id = _table_id(operation, metadata)
     table = table_of(metadata, table_id)
@@ -177,6 +194,8 @@ def changes_of_operation(
     }
     handled = ROW_OPERATIONS.get(op_type)
     if handled is None:
+        if not is_schema_operation(op_type):
+            return []
         return [SchemaChanged(row_id=None, op_type=op_type, detail=operation, **common)]
     kind, rows = handled
     changes: list[Change] = []
