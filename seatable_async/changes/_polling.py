@@ -139,6 +139,13 @@ class PollingSource:
                 yield change
             await watch.sleep(watch.poll_interval)
 
+    async def catch_up(self, watch: Watch) -> AsyncIterator[Change]:
+        """One round from `watch.since`, then the end: how a source that cannot replay (the
+        realtime channel) reports what happened before it connected."""
+        state = await self._initial(watch)
+        async for change in self.poll(state, watch):
+            yield change
+
     async def _initial(self, watch: Watch) -> _State:
         """From a cursor, or from now: each table's latest rows and log entry count as seen."""
         if watch.since is not None:

@@ -24,6 +24,7 @@ from seatable_async.changes import (
     SchemaChanged,
     _polling,
 )
+from seatable_async.changes._source import Watch, decode_cursor
 from seatable_async.testing import Emulator
 
 from ..helpers import API_TOKEN, SERVER
@@ -275,3 +276,14 @@ async def test_a_server_without_the_operation_log_still_reports_rows() -> None:
         events = await collect(base.changes(since=EPOCH, poll_interval=0, sleep=Polls(list)))
     assert [(type(e), e.row_id) for e in events] == [(RowInserted, kept)]
     assert asked == [1]
+
+
+async def test_catch_up_reports_one_round_and_ends() -> None:
+    emulator = notes_emulator()
+    ids = emulator.append_rows("Notes", [{"Count": 1}, {"Count": 2}])
+    async with emulated_base(emulator) as base:
+        source = await _polling.open_source(base)
+        since = decode_cursor(EPOCH)
+        watch = Watch(None, since, 0.0, Polls())
+        events = [change async for change in source.catch_up(watch)]
+    assert sorted(e.row_id or "" for e in events) == sorted(ids)
