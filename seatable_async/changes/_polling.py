@@ -1,0 +1,359 @@
+"""The polling source: inserts and updates from `_mtime`/`_ctime` through SQL, deletions and
+schema changes from the base's operation log (`getBaseActivityLog`).
+
+Each table has a mark: the latest `_mtime` reported (ms) and a digest of every row at exactly
+that time, so rows stamped within the same millisecond (or second, on a server whose SQL
+compares seconds) are neither missed nor reported twice. `_mtime` must not go back within a
+base (SeaTable stamps operations as it applies them, one at a time). SQL pages hold at most
+10,000 rows; a burst of more than 10,000 rows within one second is paged by offset, which a
+write landing meanwhile could shift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import NotFoundError
+from .._filters._sql import _select
+from .._sql_paging import MAX_ROWS
+from ..resources.base_info import objects
+from ._events import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
+from ._source import Cursor, Watch, encode_cursor
+
+if TYPE_CHECKING:
+    from .._client import Base
+
+__all__ = ["PollingSource", "open_source"]
+
+_ROW_SQL = " WHERE _mtime >= ? ORDER BY _mtime, _id LIMIT {limit} OFFSET {offset}"
+_DELETIONS = frozenset({"delete_row", "delete_rows"})
+_SCHEMA_SUFFIXES = ("_table", "_column", "_columns", "_view", "_column_options", "_cascade")
+"""An operation-log `op_type` ending so changes tables, columns or views."""
+
+
+async def open_source(base: Base) -> PollingSource:
+    """Polling works against every server."""
+    return PollingSource(base)
+
+
+def _ms(stamp: object) -> int | None:
+    """A system time (`2021-03-10T16:06:48.981+00:00`) in ms since the epoch; None if not one."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return round(moment.timestamp() * 1000)
+
+
+def _iso(ms: int) -> str:
+    """The whole second at or before `ms`, as the ISO text SeaTable SQL compares times with."""
+    moment = datetime.fromtimestamp(ms // 1000, timezone.utc)
+    return moment.isoformat()
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc)
+
+
+def _digest(row: Mapping[str, Any]) -> str:
+    """A short fingerprint of a row's values: a row changed within the same ms differs."""
+    text = json.dumps(row, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+@dataclass
+class _Mark:
+    """How far a table has been reported."""
+
+    time_ms: int
+    seen: dict[str, str] = field(default_factory=dict)
+    """Row id → digest of each row reported with `_mtime` exactly `time_ms`."""
+
+
+@dataclass
+class _State:
+    """Where the poll stands; every event carries it as its cursor."""
+
+    start_ms: int
+    """Where a table without a mark starts (a table created later starts at 0)."""
+    op_id: int | None
+    """The last operation-log entry reported; None: entries from `start_ms` on."""
+    marks: dict[str, _Mark] = field(default_factory=dict)
+    position: tuple[str, int, str] | None = None
+    """Within a table's pass: (table id, `_mtime` ms, row id) of the last row reported."""
+
+    @classmethod
+    def resumed(cls, cursor: Cursor) -> _State:
+        """The state a cursor holds; a cursor of another source starts every table at its
+        time (so changes around it may come twice, never missing)."""
+        state = cursor.state if cursor.source == "poll" else {}
+        marks = {
+            table_id: _Mark(int(mark[0]), dict(mark[1]))
+            for table_id, mark in dict(state.get("w", {})).items()
+        }
+        position = state.get("p")
+        return cls(
+            cursor.time_ms,
+            state.get("o"),
+            marks,
+            None if position is None else (str(position[0]), int(position[1]), str(position[2])),
+        )
+
+    def mark(self, table_id: str) -> _Mark:
+        return self.marks.get(table_id) or _Mark(self.start_ms)
+
+    def cursor(self) -> str:
+        times = [mark.time_ms for mark in self.marks.values()]
+        state: dict[str, Any] = {
+            "o": self.op_id,
+            "w": {table_id: [m.time_ms, m.seen] for table_id, m in self.marks.items()},
+        }
+        if self.position is not None:
+            state["p"] = list(self.position)
+        return encode_cursor("poll", min(times, default=self.start_ms), state)
+
+
+class PollingSource:
+    """Polls each watched table's changed rows and the operation log, every `poll_interval`."""
+
+    name = "poll"
+
+    def __init__(self, base: Base) -> None:
+        self._base = base
+        self._log_served = True
+
+    async def events(self, watch: Watch) -> AsyncIterator[Change]:
+        state = await self._initial(watch)
+        while True:
+            async for change in self.poll(state, watch):
+                yield change
+            await watch.sleep(watch.poll_interval)
+
+    async def catch_up(self, watch: Watch) -> AsyncIterator[Change]:
+        """One round from `watch.since`, then the end: how a source that cannot replay (the
+        realtime channel) reports what happened before it connected."""
+        state = await self._initial(watch)
+        async for change in self.poll(state, watch):
+            yield change
+
+    async def _initial(self, watch: Watch) -> _State:
+        """From a cursor, or from now: each table's latest rows and log entry count as seen."""
+        if watch.since is not None:
+            return _State.resumed(watch.since)
+        state = _State(0, None)
+        log = await self._log_page(1)
+        state.op_id = max((entry["op_id"] for entry in log), default=0)
+        for table_id, table_name in await self._tables(watch):
+            latest = await self._rows(_select(table_name, None) + " ORDER BY _mtime DESC LIMIT 1")
+            start = _ms(latest[0].get("_mtime")) if latest else None
+            state.marks[table_id] = _Mark(start or 0)
+            async for _ in self._table_changes(state, table_id, table_name):
+                pass
+        return state
+
+    async def poll(self, state: _State, watch: Watch) -> AsyncIterator[Change]:
+        """One round: every watched table's new and changed rows, then the log's deletions and
+        schema changes, each event carrying the state after it."""
+        for table_id, table_name in await self._tables(watch):
+            async for change in self._table_changes(state, table_id, table_name):
+                yield change
+        async for change in self._logged_changes(state, watch):
+            yield change
+
+    async def _tables(self, watch: Watch) -> list[tuple[str, str]]:
+        metadata = await self._base.metadata()
+        return [
+            (table.id, table.name)
+            for table in metadata.tables
+            if watch.table_id in (None, table.id)
+        ]
+
+    async def _table_changes(
+        self, state: _State, table_id: str, table_name: str
+    ) -> AsyncIterator[Change]:
+        """The table's rows changed since its mark, oldest first; the mark moves past them."""
+        mark = state.mark(table_id)
+        resumed = state.position if state.position and state.position[0] == table_id else None
+        done = None if resumed is None else resumed[1:]
+        """The last row handled in this pass, by (`_mtime`, `_id`): pages may overlap."""
+        latest = _Mark(mark.time_ms, dict(mark.seen))
+        pending: Change | None = None
+        """Held back until the next row: the pass's last event carries the moved mark."""
+        bound, offset = mark.time_ms - mark.time_ms % 1000, 0
+        while True:
+            sql = _select(table_name, None) + _ROW_SQL.format(limit=MAX_ROWS, offset=offset)
+            rows = await self._rows(sql, _iso(bound))
+            for row in rows:
+                row_id, mtime = row.get("_id"), _ms(row.get("_mtime"))
+                if not isinstance(row_id, str) or mtime is None or mtime < mark.time_ms:
+                    continue
+                digest = _digest(row)
+                if mtime > latest.time_ms:
+                    latest = _Mark(mtime)
+                latest.seen[row_id] = digest
+                if (done is not None and (mtime, row_id) <= done) or (
+                    mtime == mark.time_ms and mark.seen.get(row_id) == digest
+                ):
+                    continue
+                done = (mtime, row_id)
+                state.position = (table_id, mtime, row_id)
+                if pending is not None:
+                    yield pending
+                pending = _row_change(table_id, table_name, row, mark, state.cursor())
+            if len(rows) < MAX_ROWS:
+                break
+            last = _ms(rows[-1].get("_mtime")) or bound
+            bound, offset = (
+                (last - last % 1000, 0)
+                if last - last % 1000 > bound
+                else (bound, offset + MAX_ROWS)
+            )
+        state.marks[table_id] = latest
+        if state.position is not None and state.position[0] == table_id:
+            state.position = None
+        if pending is not None:
+            yield dataclasses.replace(pending, cursor=state.cursor())
+
+    async def _rows(self, sql: str, *parameters: object) -> list[dict[str, Any]]:
+        """A SELECT's rows by column name; this source pages itself, so no truncation warning."""
+        body: dict[str, Any] = {"sql": sql, "convert_keys": True}
+        if parameters:
+            body["parameters"] = list(parameters)
+        return await self._base._sql(body)
+
+    async def _log_page(self, page: int) -> list[dict[str, Any]]:
+        """One page of the operation log; none once the server has answered it has none."""
+        if not self._log_served:
+            return []
+        try:
+            return [dict(entry) for entry in await self._base.get_base_activity_log(page)]
+        except NotFoundError:
+            self._log_served = False
+            return []
+
+    async def _logged_changes(self, state: _State, watch: Watch) -> AsyncIterator[Change]:
+        """Deletions and schema changes logged since the state's last entry, oldest first."""
+        fresh: list[dict[str, Any]] = []
+        page, newest = 1, 0
+        while entries := await self._log_page(page):
+            newest = max(
+                [newest, *(e["op_id"] for e in entries if isinstance(e.get("op_id"), int))]
+            )
+            newer = [e for e in entries if _is_newer(e, state)]
+            fresh.extend(newer)
+            if len(newer) < len(entries):
+                break
+            page += 1
+        if state.op_id is None and not fresh:
+            state.op_id = newest
+        for entry in sorted(fresh, key=lambda e: int(e["op_id"])):
+            state.op_id = int(entry["op_id"])
+            for change in await self._entry_changes(entry, watch, state.cursor()):
+                yield change
+
+    async def _entry_changes(
+        self, entry: Mapping[str, Any], watch: Watch, cursor: str
+    ) -> list[Change]:
+        """The events one log entry holds: a row per deleted row, or one schema change."""
+        try:
+            operation = json.loads(entry.get("operation") or "{}")
+        except ValueError:
+            return []
+        if not isinstance(operation, dict):
+            return []
+        op_type, table_id = operation.get("op_type"), operation.get("table_id")
+        if not isinstance(op_type, str) or not isinstance(table_id, str):
+            return []
+        if watch.table_id not in (None, table_id):
+            return []
+        common: dict[str, Any] = {
+            "table_id": table_id,
+            "cursor": cursor,
+            "op_time": _time(int(entry["op_time"]))
+            if isinstance(entry.get("op_time"), int)
+            else None,
+            "source": "poll",
+            "op_user": entry.get("author"),
+            "raw": entry,
+        }
+        if op_type.endswith(_SCHEMA_SUFFIXES):
+            self._base._schema.invalidate()
+            name = operation.get("table_name")
+            return [
+                SchemaChanged(
+                    table_name=name if isinstance(name, str) else None,
+                    row_id=None,
+                    op_type=op_type,
+                    detail=operation,
+                    **common,
+                )
+            ]
+        if op_type not in _DELETIONS:
+            return []
+        names, _ = await self._base._column_names(table_id)
+        table_name = await self._table_name(table_id)
+        deleted = {row.get("_id"): row for row in objects(operation.get("deleted_rows", []))}
+        row_ids = operation.get("row_ids") or [operation.get("row_id")]
+        return [
+            RowDeleted(
+                table_name=table_name,
+                row_id=row_id,
+                row={names.get(k, k): v for k, v in deleted.get(row_id, {}).items()},
+                **common,
+            )
+            for row_id in row_ids
+            if isinstance(row_id, str)
+        ]
+
+    async def _table_name(self, table_id: str) -> str | None:
+        table = (await self._base.metadata()).tables
+        return next((t.name for t in table if t.id == table_id), None)
+
+
+def _is_newer(entry: Mapping[str, Any], state: _State) -> bool:
+    """Whether a log entry comes after the state: by id, or by time when no id is known."""
+    op_id = entry.get("op_id")
+    if not isinstance(op_id, int):
+        return False
+    if state.op_id is not None:
+        return op_id > state.op_id
+    op_time = entry.get("op_time")
+    return isinstance(op_time, int) and op_time >= state.start_ms
+
+
+def _row_change(
+    table_id: str, table_name: str, row: dict[str, Any], mark: _Mark, cursor: str
+) -> Change:
+    """An insert when the row was created after the mark (or at it, unseen), else an update.
+
+    A pass resumed from within (an event but its table's last) still counts from the mark it
+    began at: a row it reported inserted and that changed since comes as inserted again."""
+    row_id: str = row["_id"]
+    mtime = _ms(row.get("_mtime")) or 0
+    created = _ms(row.get("_ctime"))
+    inserted = created is not None and (
+        created > mark.time_ms or (created == mark.time_ms and row_id not in mark.seen)
+    )
+    common: dict[str, Any] = {
+        "table_id": table_id,
+        "table_name": table_name,
+        "row_id": row_id,
+        "cursor": cursor,
+        "op_time": _time(mtime),
+        "source": "poll",
+        "raw": row,
+        "row": row,
+    }
+    if inserted:
+        return RowInserted(op_user=row.get("_creator"), **common)
+    return RowUpdated(op_user=row.get("_last_modifier"), old_values=None, **common)
