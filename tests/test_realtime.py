@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 
 import anyio
 import anyio.lowlevel
@@ -243,3 +244,64 @@ def test_reconnect_waits_grow_with_jitter() -> None:
         min(_realtime.RECONNECT.max_delay, _realtime.RECONNECT.initial_delay * 2**10),
         _realtime.RECONNECT.max_delay,
     )
+
+
+async def test_a_datetime_start_is_caught_up_by_polling_then_goes_live(
+    emulator: Emulator, clock: Clock
+) -> None:
+    start = datetime.fromtimestamp(clock() - 1, timezone.utc)
+    emulator.append_rows("Tasks", [{"Title": "before the subscription"}])
+    sleeps = Sleeps()
+    async with client(emulator) as base, subscribed(emulator, base, sleeps, since=start) as feed:
+        await feed.take(1)  # the catch-up has read the rows: a write now reaches the socket only
+        await base.append_row("Tasks", {"Title": "live"})
+        caught_up, live = await feed.take(2)
+        await anyio.sleep(0.05)
+    assert isinstance(caught_up, RowInserted)
+    assert (caught_up.row["Title"], caught_up.source) == ("before the subscription", "poll")
+    assert isinstance(live, RowInserted)
+    assert (live.row["Title"], live.source) == ("live", "realtime")
+    assert len(feed.events) == 2
+
+
+async def test_without_an_operation_log_a_drop_is_bridged_by_polling(emulator: Emulator) -> None:
+    emulator.faults.script("/operations/", status=404, count=1000)
+    sleeps = Sleeps()
+    async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
+        await base.append_row("Tasks", {"Title": "heard live"})
+        await feed.take(1)
+        assert emulator.realtime is not None
+        emulator.realtime.drop_connections("transport")
+        await base.append_row("Tasks", {"Title": "missed by the socket"})
+        await until(lambda: any(e.row.get("Title") == "missed by the socket" for e in feed.events))
+    missed = next(e for e in feed.events if e.row.get("Title") == "missed by the socket")
+    assert isinstance(missed, RowInserted)
+    assert missed.source == "poll"
+
+
+async def test_a_refused_join_fetches_a_new_token(emulator: Emulator, clock: Clock) -> None:
+    emulator.token_lifetime = 3600
+    sleeps = Sleeps()
+    async with client(emulator) as base:
+        await base.auth()
+        clock.offset += 3601  # the client still holds the token; the server finds it expired
+        exchanges = _token_exchanges(emulator)
+        async with subscribed(emulator, base, sleeps) as feed:
+            await base.append_row("Tasks", {"Title": "a"})
+            (event,) = await feed.take(1)
+    assert isinstance(event, RowInserted)
+    assert _token_exchanges(emulator) == exchanges + 1
+    assert len(sleeps.waits) == 1
+
+
+async def test_a_server_that_never_acknowledges_the_join_is_still_heard(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_realtime, "JOIN_TIMEOUT", 0.05)
+    monkeypatch.setattr(_realtime._Socket, "_on_join_ack", lambda self, *answer: None)
+    sleeps = Sleeps()
+    async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
+        await base.append_row("Tasks", {"Title": "a"})
+        (event,) = await feed.take(1)
+    assert isinstance(event, RowInserted)
+    assert sleeps.waits == []

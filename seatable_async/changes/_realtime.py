@@ -30,7 +30,8 @@ from socketio.exceptions import ConnectionError as SocketError
 from .._retry import RetryPolicy
 from ._bridge import Covered, Entry, Position, changes_at, log_since, newest_op
 from ._events import Change
-from ._source import Cursor, Watch
+from ._polling import PollingSource
+from ._source import Cursor, Watch, decode_cursor
 
 if TYPE_CHECKING:
     from .._client import Base
@@ -223,14 +224,11 @@ class RealtimeSource:
         since = start if position is None else position.as_start()
         logged = before
         if since is not None:
-            from ._polling import PollingSource  # the fallback only: a cursor of another source
-
-            poller = PollingSource(self._base)
             catch_up = Watch(watch.table_id, since, watch.poll_interval, watch.sleep)
-            async for change in poller.catch_up(catch_up):
+            async for change in PollingSource(self._base).catch_up(catch_up):
+                mark = decode_cursor(change.cursor)
+                logged = max(logged, _logged_up_to(mark) or 0)
                 yield change
-            mark = poller.last_cursor.state.get("o") if poller.last_cursor is not None else None
-            logged = max(before, mark) if isinstance(mark, int) else before
         progress.position = Position(logged, None, time_ms)
         # from now on: every message queued since the join is new, even if the log has it
         progress.covered = Covered(0, 0) if since is None else Covered(before, logged)
@@ -268,6 +266,12 @@ class RealtimeSource:
             yield change
         time_ms = start.time_ms if op_time is None else op_time
         progress.position = Position(op_id, None, time_ms)
+
+
+def _logged_up_to(cursor: Cursor | None) -> int | None:
+    """The last operation-log entry a ``poll:`` cursor has reported (its ``o``)."""
+    value = None if cursor is None else cursor.state.get("o")
+    return value if isinstance(value, int) else None
 
 
 def _now_ms() -> int:
