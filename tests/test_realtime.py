@@ -123,6 +123,15 @@ async def subscribed(
         group.cancel_scope.cancel()
 
 
+async def miss_one(emulator: Emulator, base: Base, feed: Subscription) -> None:
+    """One write heard live, then the socket dropped by the next write (which it misses)."""
+    await base.append_row("Tasks", {"Title": "heard live"})
+    await feed.take(1)
+    assert emulator.realtime is not None
+    emulator.realtime.drop_connections("transport")
+    await base.append_row("Tasks", {"Title": "missed by the socket"})
+
+
 @asynccontextmanager
 async def client(emulator: Emulator) -> AsyncIterator[Base]:
     async with serve(emulator) as url, Base(emulator.api_token, url) as base:
@@ -157,11 +166,7 @@ async def test_writes_arrive_as_typed_events(emulator: Emulator) -> None:
 async def test_a_dropped_socket_reconnects_and_loses_nothing(emulator: Emulator) -> None:
     sleeps = Sleeps()
     async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
-        await base.append_row("Tasks", {"Title": "heard live"})
-        await feed.take(1)
-        assert emulator.realtime is not None
-        emulator.realtime.drop_connections("transport")
-        await base.append_row("Tasks", {"Title": "missed by the socket"})
+        await miss_one(emulator, base, feed)
         await until(lambda: len(sleeps.waits) == 1)
         await base.append_row("Tasks", {"Title": "after the reconnect"})
         events = await feed.take(3)
@@ -268,11 +273,7 @@ async def test_without_an_operation_log_a_drop_is_bridged_by_polling(emulator: E
     emulator.faults.script("/operations/", status=404, count=1000)
     sleeps = Sleeps()
     async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
-        await base.append_row("Tasks", {"Title": "heard live"})
-        await feed.take(1)
-        assert emulator.realtime is not None
-        emulator.realtime.drop_connections("transport")
-        await base.append_row("Tasks", {"Title": "missed by the socket"})
+        await miss_one(emulator, base, feed)
         await until(lambda: any(e.row.get("Title") == "missed by the socket" for e in feed.events))
     missed = next(e for e in feed.events if e.row.get("Title") == "missed by the socket")
     assert isinstance(missed, RowInserted)
