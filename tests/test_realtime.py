@@ -306,3 +306,23 @@ async def test_a_server_that_never_acknowledges_the_join_is_still_heard(
         (event,) = await feed.take(1)
     assert isinstance(event, RowInserted)
     assert sleeps.waits == []
+
+
+async def test_a_token_near_expiry_is_renewed_on_the_live_socket(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lifetime = emulator.token_lifetime
+    ahead = lifetime - 1.05 / 0.9  # each new token is due within a second (exp: whole seconds)
+    monkeypatch.setattr(_realtime, "_clock", lambda: time.time() + ahead)
+    sleeps = Sleeps()
+    hub = emulator.realtime
+    assert hub is not None
+    async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
+        exchanges = _token_exchanges(emulator)
+        await until(lambda: hub.joins >= 2)
+        await base.append_row("Tasks", {"Title": "still joined"})
+        (event,) = await feed.take(1)
+    assert isinstance(event, RowInserted)
+    assert event.source == "realtime"
+    assert _token_exchanges(emulator) >= exchanges + 1
+    assert sleeps.waits == []  # joined again in place: no reconnection

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,6 +29,7 @@ import socketio
 from socketio.exceptions import ConnectionError as SocketError
 
 from .._retry import RetryPolicy
+from .._transport._auth import RenewingToken, jwt_expiry, renewal_time
 from ._bridge import Covered, Entry, Position, changes_at, log_since, newest_op
 from ._events import Change
 from ._polling import PollingSource
@@ -56,6 +58,14 @@ RECONNECT = RetryPolicy(initial_delay=0.5, max_delay=30.0)
 """The waits between connection attempts: full jitter, doubling from 0.5 s up to 30 s."""
 
 
+_Message = tuple[Mapping[str, Any], int | None]
+"""An ``update-dtable`` operation and its op id (None when the server sent none)."""
+
+
+_clock: Callable[[], float] = time.time
+"""The wall clock that tokens' ``exp`` is read against (a test moves it)."""
+
+
 class _Refused(Exception):
     """The server ended the connection before the room was joined: the token was refused."""
 
@@ -71,9 +81,7 @@ class _Socket:
     def __init__(self, base: Base) -> None:
         self._base = base
         self._client = socketio.AsyncClient(reconnection=False)
-        self._send, self.messages = anyio.create_memory_object_stream[
-            tuple[Mapping[str, Any], int | None] | None
-        ](math.inf)
+        self._send, self.messages = anyio.create_memory_object_stream[_Message | None](math.inf)
         self._settled = anyio.Event()
         self._joined = False
         self.ended_by_server = False
@@ -108,13 +116,19 @@ class _Socket:
             )
         except (SocketError, OSError) as exc:
             raise _Unreachable(str(exc)) from None
-        if token is None:
-            return
-        await self._client.emit(JOIN_ROOM, (base.base_uuid, token), callback=self._on_join_ack)
+        if token is not None and not await self.join(token):
+            raise _Refused if self.ended_by_server else _Unreachable("dropped while joining")
+
+    async def join(self, token: str) -> bool:
+        """Emit ``join-room`` with ``token`` (again, to renew it on a live connection) and wait
+        for the acknowledgement; False when the connection ended first."""
+        self._settled, self._joined = anyio.Event(), False
+        await self._client.emit(
+            JOIN_ROOM, (self._base.base_uuid, token), callback=self._on_join_ack
+        )
         with anyio.move_on_after(JOIN_TIMEOUT):
             await self._settled.wait()
-        if not self._joined and self._settled.is_set():
-            raise _Refused if self.ended_by_server else _Unreachable("dropped while joining")
+        return self._joined or not self._settled.is_set()
 
     async def aclose(self) -> None:
         """Disconnect (shielded: a cancelled subscription still closes its socket)."""
@@ -186,9 +200,11 @@ class RealtimeSource:
                 async for change in self._bridge(progress, watch, start):
                     yield change
                 start, failures = None, 0
-                async for message in socket.messages:
-                    if message is None:
-                        break
+                renew_at = _renew_at(token)
+                while (message := await _next(socket, renew_at)) is not None:
+                    if isinstance(message, _Due):
+                        token, renew_at = await _renewed(socket, tokens, token)
+                        continue
                     async for change in self._live(progress, *message):
                         if watch.table_id in (None, change.table_id):
                             yield change
@@ -266,6 +282,33 @@ class RealtimeSource:
             yield change
         time_ms = start.time_ms if op_time is None else op_time
         progress.position = Position(op_id, None, time_ms)
+
+
+class _Due:
+    """What :func:`_next` returns when the joined token is due for renewal."""
+
+
+async def _next(socket: _Socket, renew_at: float) -> _Message | _Due | None:
+    """The socket's next message (None: it ended), or a :class:`_Due` once the wall clock
+    reaches ``renew_at``."""
+    with anyio.move_on_after(max(0.0, renew_at - _clock())):
+        return await socket.messages.receive()
+    return _Due()
+
+
+async def _renewed(socket: _Socket, tokens: RenewingToken, token: str) -> tuple[str, float]:
+    """A fresh token, joined with on the live socket, and when it is due in turn; a server
+    that hands out no later expiry is not asked again (it ends the socket when it must)."""
+    fresh = await tokens.refresh(token)
+    await socket.join(fresh)
+    later = (jwt_expiry(fresh) or math.inf) > (jwt_expiry(token) or math.inf)
+    return fresh, _renew_at(fresh) if later else math.inf
+
+
+def _renew_at(token: str) -> float:
+    """When a token just joined with is renewed on the live connection (as `RenewingToken`
+    renews it for requests); never for a token without ``exp``."""
+    return renewal_time(jwt_expiry(token), _clock())
 
 
 def _logged_up_to(cursor: Cursor | None) -> int | None:

@@ -9,7 +9,8 @@ Served only when the ``realtime`` extra (python-socketio) is installed, and only
 socket (``serve``): python-socketio runs on asyncio, which is what uvicorn's thread uses.
 Emulator choices where SeaTable's behaviour is not documented: ``join-room`` is acknowledged
 with ``True``; a bad or expired token is answered by a server-side disconnect; a socket whose
-token has expired since it joined is disconnected at the next broadcast instead of served.
+token has expired since it joined is disconnected at the next broadcast instead of served;
+joining again on the same socket with a fresh token extends it.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class RealtimeHub:
         """Connected sockets (socket.io sid) → the base their URL named."""
         self._members: dict[str, _Member] = {}
         self._drop: Drop | None = None
+        self.joins = 0
+        """Accepted ``join-room`` requests, renewals on a joined socket included."""
         self.server.on("connect", self._on_connect)
         self.server.on("disconnect", self._on_disconnect)
         self.server.on(JOIN_ROOM, self._on_join)
@@ -98,6 +101,11 @@ class RealtimeHub:
         if payload is None or base_uuid is None:
             await self.server.disconnect(sid)
             return False
+        self.joins += 1
+        member = self._members.get(sid)
+        if member is not None:  # joined again with a fresh token: same room, same position
+            member.expires = float(payload["exp"])
+            return True
         await self.server.enter_room(sid, base_uuid)
         self._members[sid] = _Member(
             base_uuid, float(payload["exp"]), self._emulator.store.last_op_id(base_uuid)
