@@ -71,6 +71,7 @@ from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 from .resources.tables import TablesResource
 from .resources.views import ViewsResource
+from .resources.webhooks import WebhooksResource
 from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
@@ -463,7 +464,7 @@ class Base(
         return f"Base(server_url={self.server_url!r}, base_uuid={self.base_uuid!r})"
 
 
-class Account(_Client, AccountResource):
+class Account(_Client, AccountResource, WebhooksResource):
     """A SeaTable account: login name and password (as the official SDK), or an account token."""
 
     def __init__(

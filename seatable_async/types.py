@@ -61,6 +61,9 @@ __all__ = [
     "ViewAnswer",
     "ViewArchived",
     "ViewsAnswer",
+    "Webhook",
+    "WebhookAnswer",
+    "Webhooks",
     "Workspaces",
 ]
 
@@ -467,3 +470,27 @@ class RowActivities(TypedDict):
 
     activities: list[RowActivity]
     total_count: int
+
+
+class Webhook(TypedDict):
+    """A base's webhook: where SeaTable POSTs each row change, and `settings.secret`, the key of
+    its `X-SeaTable-Signature` (`seatable_async.webhooks` verifies it)."""
+
+    id: int
+    dtable_uuid: str
+    url: str
+    creator: str
+    created_at: str
+    settings: dict[str, Any]
+
+
+class Webhooks(TypedDict):
+    """`listWebhooks`."""
+
+    webhook_list: list[Webhook]
+
+
+class WebhookAnswer(TypedDict):
+    """`createWebhook`, `updateWebhook`."""
+
+    webhook: Webhook

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import _custom_assets, _gateway, _web, _web_account
+from . import _custom_assets, _gateway, _web, _web_account, _webhooks
 from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
@@ -132,7 +132,7 @@ def build_app(emulator: Emulator) -> Starlette:
         endpoint = _gateway_endpoint(emulator, method, suffix, handler)
         path = suffix if suffix.startswith("/api/") else GATEWAY_PREFIX + suffix
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
-    web_routes = (*_custom_assets.ROUTES, *_web.ROUTES, *_web_account.ROUTES)
+    web_routes = (*_custom_assets.ROUTES, *_web.ROUTES, *_web_account.ROUTES, *_webhooks.ROUTES)
     for method, path, web_handler, auth in web_routes:
         endpoint = _web_endpoint(emulator, web_handler, auth)
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]

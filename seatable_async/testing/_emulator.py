@@ -19,6 +19,7 @@ from ._faults import DEFAULT_SLOW_SECONDS, FaultPlan
 from ._ratelimit import RateLimiter
 from ._store import Base, Json, Store
 from ._waits import Waits
+from ._webhooks import WebhookDispatcher
 
 if TYPE_CHECKING:
     from ._realtime import RealtimeHub
@@ -77,6 +78,8 @@ class Emulator:
         """Slow answers in flight, which a stopping server ends at once."""
         self.request_log: list[RequestRecord] = []
         self.store = Store(db_path, rng=self.rng, clock=self._now)
+        self.webhooks = WebhookDispatcher(self.store)
+        """Posts every committed row change to its base's webhooks; `flush()` waits for them."""
         self.secret = bytes.fromhex(
             self.store.setting("jwt_secret", lambda: self.rng.randbytes(32).hex())
         )
@@ -100,7 +103,8 @@ class Emulator:
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Release the SQLite connection."""
+        """Stop webhook deliveries and release the SQLite connection."""
+        self.webhooks.close()
         self.store.close()
 
     def __enter__(self) -> Emulator:
