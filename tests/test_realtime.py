@@ -237,9 +237,31 @@ def _token_exchanges(emulator: Emulator) -> int:
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
-async def test_trio_gets_no_realtime_source(emulator: Emulator) -> None:
+async def test_trio_gets_no_realtime_source_and_polls(emulator: Emulator) -> None:
     async with client(emulator) as base:
         assert await _realtime.open_source(base) is None
+        heard: list[Change] = []
+        stream = base.changes(poll_interval=0.01)
+
+        async def consume() -> None:
+            async for change in stream:
+                heard.append(change)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(consume)
+            await until(lambda: _polled(emulator))
+            await base.append_row("Tasks", {"Title": "a"})
+            await until(lambda: len(heard) == 1)
+            group.cancel_scope.cancel()
+    assert isinstance(heard[0], RowInserted)
+    assert heard[0].source == "poll"
+    assert emulator.realtime is not None
+    assert emulator.realtime.joins == 0
+
+
+def _polled(emulator: Emulator) -> bool:
+    """Whether the polling source has set its start and finished a round (each reads the log)."""
+    return sum(r.path.endswith("/operations/") for r in emulator.request_log) >= 2
 
 
 def test_reconnect_waits_grow_with_jitter() -> None:
