@@ -236,6 +236,29 @@ def _token_exchanges(emulator: Emulator) -> int:
     return sum(1 for record in emulator.request_log if record.path == TOKEN_PATH)
 
 
+async def test_a_socket_that_stays_away_gives_way_to_polling(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_realtime, "GIVE_WAY_AFTER", 3)
+    sleeps = Sleeps()
+    async with (
+        client(emulator) as base,
+        subscribed(emulator, base, sleeps, poll_interval=0) as feed,
+    ):
+        attempts: list[str | None] = []
+
+        async def unreachable(self: object, token: str | None) -> None:
+            attempts.append(token)
+            raise _realtime._Unreachable("gone")
+
+        monkeypatch.setattr(_realtime._Socket, "open", unreachable)
+        await miss_one(emulator, base, feed)
+        await until(lambda: any(e.row.get("Title") == "missed by the socket" for e in feed.events))
+    missed = next(e for e in feed.events if e.row.get("Title") == "missed by the socket")
+    assert missed.source == "poll"
+    assert len(attempts) == 2  # the drop and two failed attempts are three; then it polls
+
+
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_trio_gets_no_realtime_source_and_polls(emulator: Emulator) -> None:
     async with client(emulator) as base:

@@ -10,7 +10,9 @@ is joined first (messages queue from then on), then what happened since the last
 from the operation log (or, from a ``poll:`` cursor or a datetime, the polling source catches
 up), then the queued and live messages follow, less those the bridge covered (by op id). A
 dropped connection is opened again after a jittered, growing wait (``watch.sleep``); after a
-server-side disconnect (a refused or expired token) a new base token is fetched first.
+server-side disconnect (a refused or expired token) a new base token is fetched first; after
+``GIVE_WAY_AFTER`` failures in a row the subscription polls instead. A joined token is renewed
+on the live socket (``join-room`` again) before it expires.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ JOIN_TIMEOUT = 5.0
 acknowledgement is taken to have joined once they have passed (messages queue meanwhile)."""
 RECONNECT = RetryPolicy(initial_delay=0.5, max_delay=30.0)
 """The waits between connection attempts: full jitter, doubling from 0.5 s up to 30 s."""
+GIVE_WAY_AFTER = 8
+"""Connections lost or failed in a row, none bridged in between (about two minutes of waits),
+after which the subscription polls instead, for good."""
 
 
 _Message = tuple[Mapping[str, Any], int | None]
@@ -216,7 +221,20 @@ class RealtimeSource:
             finally:
                 await socket.aclose()
             failures += 1
+            if failures >= GIVE_WAY_AFTER:
+                async for change in self._poll_instead(progress, watch, start):
+                    yield change
             await watch.sleep(RECONNECT.backoff(failures))
+
+    async def _poll_instead(
+        self, progress: _Progress, watch: Watch, start: Cursor | None
+    ) -> AsyncIterator[Change]:
+        """The polling source, for ever, from where the stream stands: what a subscription
+        becomes once the socket has stayed away (at least once: polling resumes from a time)."""
+        since = start if progress.position is None else progress.position.as_start()
+        polling = Watch(watch.table_id, since, watch.poll_interval, watch.sleep)
+        async for change in PollingSource(self._base).events(polling):
+            yield change
 
     async def _bridge(
         self, progress: _Progress, watch: Watch, start: Cursor | None
