@@ -13,9 +13,10 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from seatable_async import Base
+from seatable_async import Base, InvalidInputError
 from seatable_async.changes import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from seatable_async.testing import Emulator, serve
+from seatable_async.testing import _emulator as emulator_module
 
 pytest.importorskip("socketio")
 
@@ -371,3 +372,13 @@ async def test_a_token_near_expiry_is_renewed_on_the_live_socket(
     assert event.source == "realtime"
     assert _token_exchanges(emulator) >= exchanges + 1
     assert sleeps.waits == []  # joined again in place: no reconnection
+
+
+async def test_a_server_without_socket_io_is_polled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emulator_module, "_realtime_hub", lambda emulator: None)
+    with Emulator() as emulator:
+        assert emulator.realtime is None
+        async with client(emulator) as base:
+            assert await _realtime.open_source(base) is None
+            with pytest.raises(InvalidInputError, match="realtime"):
+                await base.changes(source="realtime").__anext__()
