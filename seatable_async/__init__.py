@@ -24,9 +24,12 @@ from ._exceptions import (
     ServiceUnavailableError,
     TLSVerificationError,
     UnexpectedResponseError,
+    WebhookError,
+    WebhookVerificationError,
 )
 from ._retry import RetryEvent, RetryPolicy
 from ._version import __version__
+from .changes import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from .models import Column, Metadata, Table, View
 from .types import ColumnType
 
@@ -41,6 +44,7 @@ __all__ = [
     "BadRequestError",
     "Base",
     "BatchLimits",
+    "Change",
     "Column",
     "ColumnType",
     "GatewayTimeoutError",
@@ -54,6 +58,10 @@ __all__ = [
     "RequestFailedError",
     "RetryEvent",
     "RetryPolicy",
+    "RowDeleted",
+    "RowInserted",
+    "RowUpdated",
+    "SchemaChanged",
     "SeaTableError",
     "SeaTableSecurityWarning",
     "SeaTableTruncationWarning",
@@ -63,5 +71,7 @@ __all__ = [
     "Table",
     "UnexpectedResponseError",
     "View",
+    "WebhookError",
+    "WebhookVerificationError",
     "__version__",
 ]

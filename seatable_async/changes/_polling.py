@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import NotFoundError
+from .._exceptions import BadRequestError, NotFoundError, QueryError
 from .._filters._sql import _select
 from .._sql_paging import MAX_ROWS
 from ..resources.base_info import objects
@@ -162,13 +162,18 @@ class PollingSource:
         return state
 
     async def poll(self, state: _State, watch: Watch) -> AsyncIterator[Change]:
-        """One round: every watched table's new and changed rows, then the log's deletions and
-        schema changes, each event carrying the state after it."""
-        for table_id, table_name in await self._tables(watch):
-            async for change in self._table_changes(state, table_id, table_name):
-                yield change
+        """One round: the log's deletions and schema changes (so a table created or renamed
+        meanwhile is polled by its new name), then every watched table's new and changed rows;
+        each event carries the state after it."""
         async for change in self._logged_changes(state, watch):
             yield change
+        tables = await self._tables(watch)
+        if watch.table_id is None:
+            for gone in set(state.marks) - {table_id for table_id, _ in tables}:
+                del state.marks[gone]
+        for table_id, table_name in tables:
+            async for change in self._table_changes(state, table_id, table_name):
+                yield change
 
     async def _tables(self, watch: Watch) -> list[tuple[str, str]]:
         metadata = await self._base.metadata()
@@ -192,7 +197,12 @@ class PollingSource:
         bound, offset = mark.time_ms - mark.time_ms % 1000, 0
         while True:
             sql = _select(table_name, None) + _ROW_SQL.format(limit=MAX_ROWS, offset=offset)
-            rows = await self._rows(sql, _iso(bound))
+            try:
+                rows = await self._rows(sql, _iso(bound))
+            except (BadRequestError, NotFoundError, QueryError):
+                if await self._table_name(table_id, reread=True) is not None:
+                    raise
+                rows = []  # the table was deleted meanwhile: the log reports that
             for row in rows:
                 row_id, mtime = row.get("_id"), _ms(row.get("_mtime"))
                 if not isinstance(row_id, str) or mtime is None or mtime < mark.time_ms:
@@ -315,9 +325,12 @@ class PollingSource:
             if isinstance(row_id, str)
         ]
 
-    async def _table_name(self, table_id: str) -> str | None:
-        table = (await self._base.metadata()).tables
-        return next((t.name for t in table if t.id == table_id), None)
+    async def _table_name(self, table_id: str, *, reread: bool = False) -> str | None:
+        """The table's name; None when the base (read afresh if `reread`) has no such table."""
+        if reread:
+            self._base._schema.invalidate()
+        tables = (await self._base.metadata()).tables
+        return next((t.name for t in tables if t.id == table_id), None)
 
 
 def _is_newer(entry: Mapping[str, Any], state: _State) -> bool:

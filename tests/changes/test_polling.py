@@ -118,6 +118,7 @@ async def test_inserts_updates_deletes_and_schema_changes_arrive_typed() -> None
 
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_REQUEST = httpx.Request("GET", URL)
 
 
 async def everything(base: Base, since: str | datetime = EPOCH, **kwargs: Any) -> list[Change]:
@@ -132,8 +133,8 @@ async def test_each_cursor_resumes_right_after_its_event() -> None:
         await base.update_row("Notes", ids[1], {"Count": 10})
         await base.delete_row("Notes", ids[2])
         events = await everything(base)
-        assert [e.row_id for e in events] == [*sorted([ids[0], ids[3]]), ids[1], ids[2]]
-        assert [type(e) for e in events] == [RowInserted] * 3 + [RowDeleted]
+        assert [e.row_id for e in events] == [ids[2], *sorted([ids[0], ids[3]]), ids[1]]
+        assert [type(e) for e in events] == [RowDeleted] + [RowInserted] * 3
         for k, event in enumerate(events):
             assert await everything(base, event.cursor) == events[k + 1 :]
 
@@ -266,8 +267,7 @@ async def test_a_server_without_the_operation_log_still_reports_rows() -> None:
 
     async def missing(page: int = 1) -> Any:
         asked.append(page)
-        response = httpx.Response(404, request=httpx.Request("GET", URL))
-        raise NotFoundError("not served", response=response)
+        raise NotFoundError("not served", response=httpx.Response(404, request=_REQUEST))
 
     async with emulated_base(emulator) as base:
         await base.delete_row("Notes", gone)
@@ -287,3 +287,24 @@ async def test_catch_up_reports_one_round_and_ends() -> None:
         watch = Watch(None, since, 0.0, Polls())
         events = [change async for change in source.catch_up(watch)]
     assert sorted(e.row_id or "" for e in events) == sorted(ids)
+
+
+async def test_a_table_deleted_behind_the_cache_is_dropped_not_fatal() -> None:
+    """Another client deletes a watched table; without the log to say so, the failed query
+    rereads the metadata, finds the table gone and polls on."""
+    emulator = notes_emulator()
+    emulator.add_table("Doomed", [("Name", "text")])
+
+    async def missing(page: int = 1) -> Any:
+        raise NotFoundError("not served", response=httpx.Response(404, request=_REQUEST))
+
+    async with emulated_base(emulator) as watcher, emulated_base(emulator) as other:
+        watcher.get_base_activity_log = missing  # type: ignore[method-assign]
+
+        async def delete_then_write() -> None:
+            await other.delete_table("Doomed")
+            await other.append_row("Notes", {"Count": 3})
+
+        stream = watcher.changes(poll_interval=0, sleep=Polls(delete_then_write, list))
+        events = await collect(stream)
+    assert [(type(e), e.table_name) for e in events] == [(RowInserted, "Notes")]
