@@ -119,22 +119,28 @@ async def newest_op(base: Base) -> Entry | None:
 async def log_since(base: Base, op_id: int) -> list[Entry] | None:
     """Every logged entry from ``op_id`` on, oldest first; None when the log does not reach
     back to it (or is not served), so it cannot bridge. Entries a write moves to a later page
-    while this pages are seen twice and kept once."""
+    while this pages are seen twice and kept once; a page with nothing new ends the paging
+    (a server that ignores ``page``)."""
     found: dict[int, Entry] = {}
     page = 1
-    reached = op_id == 0
     while True:
         try:
             raw = await base.get_base_activity_log(page)
         except NotFoundError:
             return None
         entries = [e for e in map(_entry, raw) if e is not None]
+        if any(e.op_id <= op_id for e in entries):
+            reached = True
+        elif entries and all(e.op_id in found for e in entries):
+            reached = False
+        elif raw:
+            found.update((e.op_id, e) for e in entries)
+            page += 1
+            continue
+        else:
+            reached = op_id == 0  # the whole log is newer: it bridges only from its start
         found.update((e.op_id, e) for e in entries if e.op_id >= op_id)
-        if not raw or any(e.op_id <= op_id for e in entries):
-            reached = reached or any(e.op_id <= op_id for e in entries)
-            break
-        page += 1
-    return sorted(found.values(), key=lambda e: e.op_id) if reached else None
+        return sorted(found.values(), key=lambda e: e.op_id) if reached else None
 
 
 def _time(ms: int | None) -> datetime | None:
