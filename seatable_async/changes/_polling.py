@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import BadRequestError, NotFoundError, QueryError
+from .._exceptions import BadRequestError, InvalidInputError, NotFoundError, QueryError
 from .._filters._sql import _select
 from .._sql_paging import MAX_ROWS
 from ..resources.base_info import objects
@@ -141,16 +141,20 @@ class _State:
         """The state a cursor holds; a cursor of another source starts every table at its
         time (so changes around it may come twice, never missing)."""
         state = cursor.state if cursor.source == "poll" else {}
-        marks = {
-            table_id: _Mark.decoded(mark) for table_id, mark in dict(state.get("w", {})).items()
-        }
-        position = state.get("p")
-        return cls(
-            cursor.time_ms,
-            state.get("o"),
-            marks,
-            None if position is None else (str(position[0]), int(position[1]), str(position[2])),
-        )
+        try:
+            marks = {
+                str(table_id): _Mark.decoded(mark)
+                for table_id, mark in dict(state.get("w", {})).items()
+            }
+            at, op_id = state.get("p"), state.get("o")
+            return cls(
+                cursor.time_ms,
+                None if op_id is None else int(op_id),
+                marks,
+                None if at is None else (str(at[0]), int(at[1]), str(at[2])),
+            )
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise InvalidInputError("since is not a cursor from a change event") from exc
 
     def mark(self, table_id: str) -> _Mark:
         return self.marks.get(table_id) or _Mark(self.start_ms)

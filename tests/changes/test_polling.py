@@ -339,3 +339,10 @@ async def test_a_large_batch_folds_into_a_small_cursor(monkeypatch: pytest.Monke
         await base.update_row("Notes", ids[2], {"Count": 9})
         (updated,) = await everything(base, events[-1].cursor)
         assert (type(updated), updated.row_id) == (RowUpdated, ids[2])
+
+
+async def test_a_damaged_poll_cursor_is_refused() -> None:
+    damaged = encode_cursor("poll", 0, {"w": {"0000": ["x"]}})
+    async with emulated_base(notes_emulator()) as base:
+        with pytest.raises(InvalidInputError, match="since"):
+            await everything(base, damaged)
