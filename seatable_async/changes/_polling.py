@@ -4,9 +4,14 @@ schema changes from the base's operation log (`getBaseActivityLog`).
 Each table has a mark: the latest `_mtime` reported (ms) and a digest of every row at exactly
 that time, so rows stamped within the same millisecond (or second, on a server whose SQL
 compares seconds) are neither missed nor reported twice. `_mtime` must not go back within a
-base (SeaTable stamps operations as it applies them, one at a time). SQL pages hold at most
+base (SeaTable stamps operations as it applies them, one at a time). A mark with more than
+`SEEN_LIMIT` rows at its time (a batch stamped alike) keeps one digest of them instead, so a
+cursor stays a few kilobytes (see `_Mark.fold` for what that gives up). SQL pages hold at most
 10,000 rows; a burst of more than 10,000 rows within one second is paged by offset, which a
 write landing meanwhile could shift.
+
+Cost: each round is one log page (more when over 25 entries were logged), one SQL query per
+watched table (more past 10,000 changed rows) and the metadata only after a schema change.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import BadRequestError, NotFoundError, QueryError
+from .._exceptions import BadRequestError, InvalidInputError, NotFoundError, QueryError
 from .._filters._sql import _select
 from .._sql_paging import MAX_ROWS
 from ..resources.base_info import objects
@@ -71,6 +76,20 @@ def _digest(row: Mapping[str, Any]) -> str:
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
+SEEN_LIMIT = 100
+"""Rows at a mark's time that a cursor lists one by one; more are folded into one digest."""
+
+
+def _fold(pairs: Iterable[tuple[str, str]]) -> tuple[str, int]:
+    """One digest of many (row id, row digest) pairs, whatever their order, and their count."""
+    folded, count = 0, 0
+    for row_id, digest in pairs:
+        pair = hashlib.blake2b(f"{row_id}:{digest}".encode(), digest_size=8).digest()
+        folded ^= int.from_bytes(pair, "big")
+        count += 1
+    return f"{folded:016x}", count
+
+
 @dataclass
 class _Mark:
     """How far a table has been reported."""
@@ -78,6 +97,31 @@ class _Mark:
     time_ms: int
     seen: dict[str, str] = field(default_factory=dict)
     """Row id → digest of each row reported with `_mtime` exactly `time_ms`."""
+    fold: tuple[str, str, int] | None = None
+    """In place of `seen` when more rows share `time_ms` (a batch): the greatest of their ids,
+    `_fold` of them all and their count. Still all there and as they were: none is reported.
+    Fewer (some changed since, so they moved on): the rest count as seen. Otherwise (a row
+    changed or added within that very millisecond) all are reported again: repeated, never lost;
+    a loss needs both at once in a batch of more than `SEEN_LIMIT` rows stamped alike."""
+
+    def settled(self) -> _Mark:
+        """This mark as a cursor keeps it: small whatever the batch."""
+        if len(self.seen) <= SEEN_LIMIT:
+            return self
+        folded, count = _fold(self.seen.items())
+        return _Mark(self.time_ms, {}, (max(self.seen), folded, count))
+
+    def covers(self, row_id: str) -> bool:
+        """Whether the row was among those at the mark's time when it was made."""
+        return row_id in self.seen or (self.fold is not None and row_id <= self.fold[0])
+
+    def encoded(self) -> list[Any]:
+        return [self.time_ms, self.seen, *([list(self.fold)] if self.fold else [])]
+
+    @classmethod
+    def decoded(cls, mark: Any) -> _Mark:
+        fold = (str(mark[2][0]), str(mark[2][1]), int(mark[2][2])) if len(mark) > 2 else None
+        return cls(int(mark[0]), dict(mark[1]), fold)
 
 
 @dataclass
@@ -97,17 +141,20 @@ class _State:
         """The state a cursor holds; a cursor of another source starts every table at its
         time (so changes around it may come twice, never missing)."""
         state = cursor.state if cursor.source == "poll" else {}
-        marks = {
-            table_id: _Mark(int(mark[0]), dict(mark[1]))
-            for table_id, mark in dict(state.get("w", {})).items()
-        }
-        position = state.get("p")
-        return cls(
-            cursor.time_ms,
-            state.get("o"),
-            marks,
-            None if position is None else (str(position[0]), int(position[1]), str(position[2])),
-        )
+        try:
+            marks = {
+                str(table_id): _Mark.decoded(mark)
+                for table_id, mark in dict(state.get("w", {})).items()
+            }
+            at, op_id = state.get("p"), state.get("o")
+            return cls(
+                cursor.time_ms,
+                None if op_id is None else int(op_id),
+                marks,
+                None if at is None else (str(at[0]), int(at[1]), str(at[2])),
+            )
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise InvalidInputError("since is not a cursor from a change event") from exc
 
     def mark(self, table_id: str) -> _Mark:
         return self.marks.get(table_id) or _Mark(self.start_ms)
@@ -116,7 +163,7 @@ class _State:
         times = [mark.time_ms for mark in self.marks.values()]
         state: dict[str, Any] = {
             "o": self.op_id,
-            "w": {table_id: [m.time_ms, m.seen] for table_id, m in self.marks.items()},
+            "w": {table_id: m.encoded() for table_id, m in self.marks.items()},
         }
         if self.position is not None:
             state["p"] = list(self.position)
@@ -191,9 +238,34 @@ class PollingSource:
         resumed = state.position if state.position and state.position[0] == table_id else None
         done = None if resumed is None else resumed[1:]
         """The last row handled in this pass, by (`_mtime`, `_id`): pages may overlap."""
-        latest = _Mark(mark.time_ms, dict(mark.seen))
+        latest = _Mark(mark.time_ms)
         pending: Change | None = None
         """Held back until the next row: the pass's last event carries the moved mark."""
+        batch: list[tuple[dict[str, Any], int, str, str]] | None = [] if mark.fold else None
+        """The rows a folded mark covers (they come first), until they can be compared."""
+
+        def handle(row: dict[str, Any], mtime: int, row_id: str) -> Change | None:
+            """Makes the row's event, unless handled already; returns the one it holds back."""
+            nonlocal done, pending
+            if done is not None and (mtime, row_id) <= done:
+                return None
+            done = (mtime, row_id)
+            state.position = (table_id, mtime, row_id)
+            previous, pending = (
+                pending,
+                _row_change(table_id, table_name, row, mark, state.cursor()),
+            )
+            return previous
+
+        def unfolded() -> list[tuple[dict[str, Any], int, str]]:
+            """The folded batch's rows to report: none when they are exactly as they were."""
+            nonlocal batch
+            held, batch = batch or [], None
+            folded, count = _fold((i, d) for _, _, i, d in held)
+            if mark.fold is None or folded == mark.fold[1] or count < mark.fold[2]:
+                return []
+            return [(row, mtime, row_id) for row, mtime, row_id, _ in held]
+
         bound, offset = mark.time_ms - mark.time_ms % 1000, 0
         while True:
             sql = _select(table_name, None) + _ROW_SQL.format(limit=MAX_ROWS, offset=offset)
@@ -211,15 +283,17 @@ class PollingSource:
                 if mtime > latest.time_ms:
                     latest = _Mark(mtime)
                 latest.seen[row_id] = digest
-                if (done is not None and (mtime, row_id) <= done) or (
-                    mtime == mark.time_ms and mark.seen.get(row_id) == digest
-                ):
+                at_mark = mtime == mark.time_ms
+                if batch is not None and mark.fold and at_mark and row_id <= mark.fold[0]:
+                    batch.append((row, mtime, row_id, digest))
                     continue
-                done = (mtime, row_id)
-                state.position = (table_id, mtime, row_id)
-                if pending is not None:
-                    yield pending
-                pending = _row_change(table_id, table_name, row, mark, state.cursor())
+                for earlier in unfolded() if batch is not None else ():
+                    if (event := handle(*earlier)) is not None:
+                        yield event
+                if at_mark and mark.seen.get(row_id) == digest:
+                    continue
+                if (event := handle(row, mtime, row_id)) is not None:
+                    yield event
             if len(rows) < MAX_ROWS:
                 break
             last = _ms(rows[-1].get("_mtime")) or bound
@@ -228,7 +302,10 @@ class PollingSource:
                 if last - last % 1000 > bound
                 else (bound, offset + MAX_ROWS)
             )
-        state.marks[table_id] = latest
+        for earlier in unfolded() if batch is not None else ():
+            if (event := handle(*earlier)) is not None:
+                yield event
+        state.marks[table_id] = latest.settled()
         if state.position is not None and state.position[0] == table_id:
             state.position = None
         if pending is not None:
@@ -355,7 +432,7 @@ def _row_change(
     mtime = _ms(row.get("_mtime")) or 0
     created = _ms(row.get("_ctime"))
     inserted = created is not None and (
-        created > mark.time_ms or (created == mark.time_ms and row_id not in mark.seen)
+        created > mark.time_ms or (created == mark.time_ms and not mark.covers(row_id))
     )
     common: dict[str, Any] = {
         "table_id": table_id,

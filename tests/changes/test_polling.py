@@ -24,7 +24,7 @@ from seatable_async.changes import (
     SchemaChanged,
     _polling,
 )
-from seatable_async.changes._source import Watch, decode_cursor
+from seatable_async.changes._source import Watch, decode_cursor, encode_cursor
 from seatable_async.testing import Emulator
 
 from ..helpers import API_TOKEN, SERVER
@@ -308,3 +308,41 @@ async def test_a_table_deleted_behind_the_cache_is_dropped_not_fatal() -> None:
         stream = watcher.changes(poll_interval=0, sleep=Polls(delete_then_write, list))
         events = await collect(stream)
     assert [(type(e), e.table_name) for e in events] == [(RowInserted, "Notes")]
+
+
+async def test_a_large_batch_folds_into_a_small_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More rows than `SEEN_LIMIT` at the mark's time become one digest: the cursor stays small,
+    resuming repeats nothing (also after one of them changed and moved on), and if those rows
+    differ from the digest in place all are reported again (repeated, never lost)."""
+    monkeypatch.setattr(_polling, "SEEN_LIMIT", 2)
+    emulator = notes_emulator(clock=lambda: 1_800_000_000.0)
+    async with emulated_base(emulator) as base:
+        appended = await base.batch_append_rows("Notes", [{"Count": n} for n in range(5)])
+        ids = sorted(row["_id"] for row in appended["row_ids"])
+        events = await everything(base)
+        assert [e.row_id for e in events] == ids
+        last = decode_cursor(events[-1].cursor)
+        assert last is not None
+        notes_mark = last.state["w"][events[0].table_id]
+        assert notes_mark[1] == {}
+        assert notes_mark[2][0] == ids[-1]
+        assert await everything(base, events[-1].cursor) == []
+        tampered = dict(last.state)
+        tampered["w"] = {
+            table_id: [m[0], m[1], [m[2][0], "0" * 16, m[2][2]]]
+            if table_id == events[0].table_id
+            else m
+            for table_id, m in last.state["w"].items()
+        }
+        again = await everything(base, encode_cursor("poll", last.time_ms, tampered))
+        assert sorted(e.row_id or "" for e in again) == ids
+        await base.update_row("Notes", ids[2], {"Count": 9})
+        (updated,) = await everything(base, events[-1].cursor)
+        assert (type(updated), updated.row_id) == (RowUpdated, ids[2])
+
+
+async def test_a_damaged_poll_cursor_is_refused() -> None:
+    damaged = encode_cursor("poll", 0, {"w": {"0000": ["x"]}})
+    async with emulated_base(notes_emulator()) as base:
+        with pytest.raises(InvalidInputError, match="since"):
+            await everything(base, damaged)
