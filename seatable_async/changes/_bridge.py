@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._exceptions import NotFoundError
 from ._convert import ROW_OPERATIONS, changes_of_operation, is_schema_operation, table_of
-from ._events import Change
+from ._events import Change, RowDeleted
 from ._source import Cursor, encode_cursor
 
 if TYPE_CHECKING:
@@ -26,9 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Covered", "Entry", "Position", "changes_at", "log_since", "newest_op"]
 
-_ROW_WRITES = frozenset(
-    op for op, (kind, _) in ROW_OPERATIONS.items() if kind.__name__ != "RowDeleted"
-)
+_ROW_WRITES = frozenset(op for op, (kind, _) in ROW_OPERATIONS.items() if kind is not RowDeleted)
 """Row operations whose effect the polling source reads from rows (``_mtime``), not from the
 log: inserts and updates."""
 
