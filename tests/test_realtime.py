@@ -21,6 +21,7 @@ from seatable_async.testing import _emulator as emulator_module
 pytest.importorskip("socketio")
 
 from seatable_async.changes import _realtime
+from seatable_async.testing._realtime import Drop
 
 pytestmark = pytest.mark.anyio
 
@@ -124,12 +125,14 @@ async def subscribed(
         group.cancel_scope.cancel()
 
 
-async def miss_one(emulator: Emulator, base: Base, feed: Subscription) -> None:
+async def miss_one(
+    emulator: Emulator, base: Base, feed: Subscription, how: Drop = "transport"
+) -> None:
     """One write heard live, then the socket dropped by the next write (which it misses)."""
     await base.append_row("Tasks", {"Title": "heard live"})
     await feed.take(1)
     assert emulator.realtime is not None
-    emulator.realtime.drop_connections("transport")
+    emulator.realtime.drop_connections(how)
     await base.append_row("Tasks", {"Title": "missed by the socket"})
 
 
@@ -164,10 +167,14 @@ async def test_writes_arrive_as_typed_events(emulator: Emulator) -> None:
     assert sleeps.waits == []
 
 
-async def test_a_dropped_socket_reconnects_and_loses_nothing(emulator: Emulator) -> None:
+@pytest.mark.parametrize(("how", "new_tokens"), [("transport", 0), ("server", 1)])
+async def test_a_dropped_socket_reconnects_and_loses_nothing(
+    emulator: Emulator, how: Drop, new_tokens: int
+) -> None:
     sleeps = Sleeps()
     async with client(emulator) as base, subscribed(emulator, base, sleeps) as feed:
-        await miss_one(emulator, base, feed)
+        exchanges = _token_exchanges(emulator)
+        await miss_one(emulator, base, feed, how)
         await until(lambda: len(sleeps.waits) == 1)
         await base.append_row("Tasks", {"Title": "after the reconnect"})
         events = await feed.take(3)
@@ -176,6 +183,7 @@ async def test_a_dropped_socket_reconnects_and_loses_nothing(emulator: Emulator)
     assert titles == ["heard live", "missed by the socket", "after the reconnect"]
     assert len(feed.events) == 3
     assert 0 <= sleeps.waits[0] <= _realtime.RECONNECT.initial_delay
+    assert _token_exchanges(emulator) == exchanges + new_tokens  # a server disconnect: re-auth
 
 
 async def test_an_expired_token_is_renewed_mid_subscription(
