@@ -27,8 +27,10 @@ class ChangesResource(BaseInfoResource):
         """Every change to the base (or to one table) from now on, or after `since` (an event's
         `cursor`, or an aware datetime), until the caller stops iterating.
 
-        `source="auto"` takes the realtime channel when `seatable-async[realtime]` is installed
-        and the server offers it, else polls every `poll_interval` seconds (waiting with
-        `sleep`, `anyio.sleep` unless given). Arguments are checked before any request.
+        `source="auto"` takes the realtime channel when `seatable-async[realtime]` is installed,
+        the event loop is asyncio (python-socketio runs on nothing else: trio polls) and the
+        server offers it, else polls every `poll_interval` seconds (waiting with `sleep`,
+        `anyio.sleep` unless given; the realtime source waits with it between reconnections).
+        Arguments are checked before any request.
         """
         return _changes(self, table_name, since, source, poll_interval, sleep)  # type: ignore[arg-type]
