@@ -12,7 +12,8 @@ up), then the queued and live messages follow, less those the bridge covered (by
 dropped connection is opened again after a jittered, growing wait (``watch.sleep``); after a
 server-side disconnect (a refused or expired token) a new base token is fetched first; after
 ``GIVE_WAY_AFTER`` failures in a row the subscription polls instead. A joined token is renewed
-on the live socket (``join-room`` again) before it expires.
+on the live socket (``join-room`` again) before it expires. Messages queue in memory while
+the consumer is busy (the socket is read all along, so the server never drops it for that).
 """
 
 from __future__ import annotations
