@@ -25,10 +25,13 @@ from ._exceptions import (
     ServiceUnavailableError,
     TLSVerificationError,
     UnexpectedResponseError,
+    WebhookError,
+    WebhookVerificationError,
 )
 from ._retry import RetryEvent, RetryPolicy
 from ._usage import Usage
 from ._version import __version__
+from .changes import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from .models import Column, Metadata, Table, View
 from .types import ColumnType
 
@@ -46,6 +49,7 @@ __all__ = [
     "BulkError",
     "BulkJob",
     "BulkResult",
+    "Change",
     "ChunkFailure",
     "Column",
     "ColumnType",
@@ -60,6 +64,10 @@ __all__ = [
     "RequestFailedError",
     "RetryEvent",
     "RetryPolicy",
+    "RowDeleted",
+    "RowInserted",
+    "RowUpdated",
+    "SchemaChanged",
     "SeaTableError",
     "SeaTableSecurityWarning",
     "SeaTableTruncationWarning",
@@ -70,5 +78,7 @@ __all__ = [
     "UnexpectedResponseError",
     "Usage",
     "View",
+    "WebhookError",
+    "WebhookVerificationError",
     "__version__",
 ]

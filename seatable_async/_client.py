@@ -61,6 +61,7 @@ from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
 from .resources.bulk import BulkResource
+from .resources.changes import ChangesResource
 from .resources.columns import ColumnsResource
 from .resources.comments import CommentsResource
 from .resources.files import FilesResource
@@ -72,6 +73,7 @@ from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 from .resources.tables import TablesResource
 from .resources.views import ViewsResource
+from .resources.webhooks import WebhooksResource
 from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
@@ -337,6 +339,7 @@ class Base(
     _Client,
     BulkResource,
     NotificationsResource,
+    ChangesResource,
     FiltersResource,
     LinksResource,
     CommentsResource,
@@ -475,7 +478,7 @@ class Base(
         return f"Base(server_url={self.server_url!r}, base_uuid={self.base_uuid!r})"
 
 
-class Account(_Client, AccountResource):
+class Account(_Client, AccountResource, WebhooksResource):
     """A SeaTable account: login name and password (as the official SDK), or an account token."""
 
     def __init__(

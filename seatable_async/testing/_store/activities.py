@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ._core import Base, Json, StoreCore
+from ._core import Base, Json
+from .operations import OperationLog, RowChange
 
 __all__ = ["ActivityStore"]
 
 
-class ActivityStore(StoreCore):
+class ActivityStore(OperationLog):
     """The activity log of a base's rows, newest first."""
 
     def log_row_activity(
@@ -42,6 +43,18 @@ class ActivityStore(StoreCore):
                 for column, value, old in changes
             ],
         }
+        self.journal_row(
+            RowChange(
+                base.uuid,
+                table["_id"],
+                table["name"],
+                op_type,
+                user,
+                row,
+                detail["row_data"],
+                self._clock().timestamp(),
+            )
+        )
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO emu_activities (base_uuid, row_id, op_user, op_type, op_time, detail)"
