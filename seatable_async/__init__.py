@@ -1,5 +1,6 @@
 """Async client for the SeaTable REST API: typed errors, jittered backoff, shared pools."""
 
+from ._bulk import BulkError, BulkJob, BulkResult, ChunkFailure
 from ._client import Account, Base
 from ._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from ._exceptions import (
@@ -28,6 +29,7 @@ from ._exceptions import (
     WebhookVerificationError,
 )
 from ._retry import RetryEvent, RetryPolicy
+from ._usage import Usage
 from ._version import __version__
 from .changes import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from .models import Column, Metadata, Table, View
@@ -44,7 +46,11 @@ __all__ = [
     "BadRequestError",
     "Base",
     "BatchLimits",
+    "BulkError",
+    "BulkJob",
+    "BulkResult",
     "Change",
+    "ChunkFailure",
     "Column",
     "ColumnType",
     "GatewayTimeoutError",
@@ -70,6 +76,7 @@ __all__ = [
     "TLSVerificationError",
     "Table",
     "UnexpectedResponseError",
+    "Usage",
     "View",
     "WebhookError",
     "WebhookVerificationError",

@@ -42,6 +42,7 @@ from ._transport import (
     TokenSource,
 )
 from ._types import NOT_GIVEN, NotGiven
+from ._usage import Usage
 from ._validation import (
     HTTP_METHODS,
     AnswerCheck,
@@ -59,6 +60,7 @@ from ._validation import (
 from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.bulk import BulkResource
 from .resources.changes import ChangesResource
 from .resources.columns import ColumnsResource
 from .resources.comments import CommentsResource
@@ -165,6 +167,17 @@ class _Client(abc.ABC):
     @property
     def server_url(self) -> str:
         return self._session.server_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether the pool this client uses was closed; a closed client cannot be reopened."""
+        return self._session.closed
+
+    @property
+    def usage(self) -> Usage:
+        """API calls this client (and its `with_options` views) has sent so far, retries and
+        token exchanges included: what SeaTable Cloud counts against the monthly quota."""
+        return self._session.usage.snapshot()
 
     def with_options(
         self,
@@ -324,6 +337,7 @@ class _Client(abc.ABC):
 
 class Base(
     _Client,
+    BulkResource,
     NotificationsResource,
     ChangesResource,
     FiltersResource,

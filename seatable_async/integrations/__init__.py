@@ -1,1 +1,1 @@
-"""Integrations with web frameworks (each needs its framework installed)."""
+"""Glue for web frameworks; each one needs its framework's extra (`seatable-async[fastapi]`)."""
