@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from seatable_async import InvalidInputError
 from seatable_async.changes import Change, RowInserted, RowUpdated
-from seatable_async.integrations._fastapi_webhooks import webhook_router
+from seatable_async.integrations.fastapi import webhook_router
 from seatable_async.testing import Emulator
 from seatable_async.testing._server import STARTUP_TIMEOUT, bind_socket
 from seatable_async.webhooks import SIGNATURE_HEADER, sign

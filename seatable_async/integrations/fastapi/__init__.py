@@ -1,5 +1,6 @@
 """FastAPI integration: a lifespan opens the clients an app shares, dependencies hand them to
-handlers, and exception handlers turn this library's typed errors into HTTP answers.
+handlers, exception handlers turn this library's typed errors into HTTP answers, and a router
+receives SeaTable's webhooks.
 
 Needs FastAPI (`pip install "seatable-async[fastapi]"`); the rest of the library never imports it.
 """
@@ -32,6 +33,7 @@ from ._lifespan import (
     combine_lifespans,
     seatable_lifespan,
 )
+from ._webhooks import WebhookCallback, webhook_router
 
 del _fastapi
 
@@ -47,6 +49,7 @@ __all__ = [
     "Lifespan",
     "NamedBase",
     "SeaTableClients",
+    "WebhookCallback",
     "add_exception_handlers",
     "combine_lifespans",
     "get_account",
@@ -54,4 +57,5 @@ __all__ = [
     "get_clients",
     "seatable_lifespan",
     "status_for",
+    "webhook_router",
 ]

@@ -2,7 +2,7 @@
 hands the parsed change to the application's callback.
 
 A bad or missing signature answers 401 and a body that is no row webhook 400; neither reaches
-the callback. Importing this module imports FastAPI.
+the callback.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 
-from .._exceptions import InvalidInputError
-from ..changes._events import RowDeleted, RowInserted, RowUpdated
-from ..webhooks import SIGNATURE_HEADER, WebhookError, WebhookVerificationError, parse_webhook
+from ..._exceptions import InvalidInputError
+from ...changes._events import RowDeleted, RowInserted, RowUpdated
+from ...webhooks import SIGNATURE_HEADER, WebhookError, WebhookVerificationError, parse_webhook
 
 __all__ = ["DEFAULT_PATH", "WebhookCallback", "webhook_router"]
 
