@@ -124,6 +124,14 @@ def test_every_reference_entry_names_public_api() -> None:
     assert reference_entries() - set(public_names()) == set()
 
 
+def test_the_readme_links_to_files_that_exist() -> None:
+    """mkdocs checks the links of `docs/`; the README's relative links are checked here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\((?!https?://|#)([^)#\s]+)", readme)
+    assert "docs/parity.md" in targets
+    assert [target for target in targets if not (ROOT / target).exists()] == []
+
+
 def test_the_checks_see_what_they_should() -> None:
     assert "seatable_async.Base" in public_names()
     assert "seatable_async.testing.Emulator" in public_names()

@@ -17,6 +17,7 @@ delete the line once the block can run.
 from __future__ import annotations
 
 import re
+import shlex
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,6 +120,28 @@ def test_snippet_runs_as_pasted(
         run_as_test_module(snippet, pytester)
     else:
         run_as_script(snippet, monkeypatch, tmp_path)
+
+
+def test_shell_blocks_name_files_and_options_that_exist() -> None:
+    """`python path.py` names a file of this repository; the emulator's options are its own."""
+    from seatable_async.testing.__main__ import build_parser
+
+    commands = [
+        command.strip()
+        for page in PAGES
+        for snippet in snippets(page)
+        if snippet.lang == "sh"
+        for line in snippet.code.splitlines()
+        for command in re.split(r"&&|;", line)
+        if command.strip().startswith("python ")
+    ]
+    assert any("seatable_async.testing" in command for command in commands)
+    for command in commands:
+        words = shlex.split(command)
+        if words[1:3] == ["-m", "seatable_async.testing"]:
+            build_parser().parse_args(words[3:])  # exits (a failure) on an unknown option
+        elif words[1] != "-m":
+            assert (ROOT / words[1]).is_file(), command
 
 
 def test_most_python_blocks_run() -> None:
