@@ -6,8 +6,9 @@ names it: `SEATABLE_SERVER_URL`, `SEATABLE_API_TOKEN` (the base's API token),
 `SEATABLE_USERNAME` and `SEATABLE_PASSWORD` (its account). The base is new: it holds `Table1`
 with a text column `Name`, as a new SeaTable base does.
 
-A block that defines `test_*` functions is a test module instead: pytest runs it (with this
-project's plugins, so the emulator's fixtures are there) and every test in it must pass.
+A block that defines `test_*` functions is a test module instead: all of them run in one pytest
+process of their own, with only the plugins a user of this library has (anyio's and ours, so
+the emulator's fixtures are there), and every test in them must pass.
 
 A block is left out only when the line before it says why, visibly in the Markdown source:
 `<!-- not-run: needs a FastAPI server -->`. The reason shows in the test report as a skip;
@@ -16,8 +17,11 @@ delete the line once the block can run.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,8 +30,6 @@ from pathlib import Path
 import pytest
 
 from seatable_async.testing import Emulator, serve_in_thread
-
-pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -77,24 +79,22 @@ def python_snippets() -> list[Snippet]:
     return [s for page in PAGES for s in snippets(page) if s.lang == "python"]
 
 
-def _params() -> Iterator[object]:
+def is_test_module(snippet: Snippet) -> bool:
+    return _TEST_FUNCTION.search(snippet.code) is not None
+
+
+def _params(test_modules: bool) -> Iterator[object]:
     for snippet in python_snippets():
+        if is_test_module(snippet) != test_modules:
+            continue
         marks = [pytest.mark.skip(reason=f"not-run: {snippet.not_run}")] if snippet.not_run else []
         yield pytest.param(snippet, id=snippet.where, marks=marks)
 
 
-def run_as_test_module(snippet: Snippet, pytester: pytest.Pytester) -> None:
-    """pytest runs the block with the plugins a user of this library has: anyio's and ours."""
-    pytester.makepyfile(test_snippet=snippet.code)
-    plugins = ("anyio.pytest_plugin", "seatable_async.testing.pytest_plugin")
-    options = [arg for plugin in plugins for arg in ("-p", plugin)]
-    outcome = pytester.runpytest_inprocess(*options, "-p", "no:cacheprovider", "-W", "error")
-    assert outcome.ret == 0, "\n".join(outcome.outlines)
-    passed = outcome.parseoutcomes()["passed"]  # once per anyio backend the session names
-    assert passed >= len(_TEST_FUNCTION.findall(snippet.code))
-
-
-def run_as_script(snippet: Snippet, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("snippet", list(_params(test_modules=False)))
+def test_snippet_runs_as_pasted(
+    snippet: Snippet, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The block as `python snippet.py`, with a fresh emulator named by the environment."""
     monkeypatch.chdir(tmp_path)
     code = compile(snippet.code, snippet.where, "exec")
@@ -111,15 +111,27 @@ def run_as_script(snippet: Snippet, monkeypatch: pytest.MonkeyPatch, tmp_path: P
             exec(code, {"__name__": "__main__"})
 
 
-@pytest.mark.parametrize("snippet", list(_params()))
-def test_snippet_runs_as_pasted(
-    snippet: Snippet, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pytester: pytest.Pytester
-) -> None:
-    if _TEST_FUNCTION.search(snippet.code):
-        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-        run_as_test_module(snippet, pytester)
-    else:
-        run_as_script(snippet, monkeypatch, tmp_path)
+def test_test_module_snippets_pass_under_pytest(tmp_path: Path) -> None:
+    """One pytest process for every test-module block (a process of its own, so that nothing
+    it imports or unloads touches this session)."""
+    modules = [s for s in python_snippets() if is_test_module(s) and s.not_run is None]
+    assert modules
+    for snippet in modules:
+        name = re.sub(r"\W", "_", snippet.where)
+        (tmp_path / f"test_{name}.py").write_text(snippet.code, encoding="utf-8")
+    plugins = ("anyio.pytest_plugin", "seatable_async.testing.pytest_plugin")
+    command = [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider"]
+    command += [arg for plugin in plugins for arg in ("-p", plugin)]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    completed = subprocess.run(
+        [*command, "--rootdir", str(tmp_path), str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    tests = sum(len(_TEST_FUNCTION.findall(snippet.code)) for snippet in modules)
+    passed = re.search(r"(\d+) passed", completed.stdout)
+    assert passed is not None
+    assert int(passed[1]) >= tests  # async ones once per anyio backend
 
 
 def test_shell_blocks_name_files_and_options_that_exist() -> None:
@@ -149,7 +161,7 @@ def test_most_python_blocks_run() -> None:
     blocks = python_snippets()
     readme = [s for s in blocks if s.page.name == "README.md" and s.not_run is None]
     assert len(readme) >= 5
-    assert any(_TEST_FUNCTION.search(s.code) for s in readme)
+    assert any(is_test_module(s) for s in readme)
 
 
 def test_a_not_run_marker_stands_right_before_a_python_block() -> None:
