@@ -26,6 +26,7 @@ from ._exceptions import (
     UnexpectedResponseError,
 )
 from ._retry import RetryEvent, RetryPolicy
+from ._usage import Usage
 from ._version import __version__
 from .models import Column, Metadata, Table, View
 from .types import ColumnType
@@ -62,6 +63,7 @@ __all__ = [
     "TLSVerificationError",
     "Table",
     "UnexpectedResponseError",
+    "Usage",
     "View",
     "__version__",
 ]

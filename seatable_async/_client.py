@@ -42,6 +42,7 @@ from ._transport import (
     TokenSource,
 )
 from ._types import NOT_GIVEN, NotGiven
+from ._usage import Usage
 from ._validation import (
     HTTP_METHODS,
     AnswerCheck,
@@ -164,6 +165,17 @@ class _Client(abc.ABC):
     def server_url(self) -> str:
         """The server's root URL, as given (without a trailing slash)."""
         return self._session.server_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether the pool this client uses was closed; a closed client cannot be reopened."""
+        return self._session.closed
+
+    @property
+    def usage(self) -> Usage:
+        """API calls this client (and its `with_options` views) has sent so far, retries and
+        token exchanges included: what SeaTable Cloud counts against the monthly quota."""
+        return self._session.usage.snapshot()
 
     def with_options(
         self,
