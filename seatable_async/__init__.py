@@ -1,5 +1,6 @@
 """Async client for the SeaTable REST API: typed errors, jittered backoff, shared pools."""
 
+from ._bulk import BulkError, BulkJob, BulkResult, ChunkFailure
 from ._client import Account, Base
 from ._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from ._exceptions import (
@@ -42,6 +43,10 @@ __all__ = [
     "BadRequestError",
     "Base",
     "BatchLimits",
+    "BulkError",
+    "BulkJob",
+    "BulkResult",
+    "ChunkFailure",
     "Column",
     "ColumnType",
     "GatewayTimeoutError",

@@ -60,6 +60,7 @@ from ._validation import (
 from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.bulk import BulkResource
 from .resources.columns import ColumnsResource
 from .resources.comments import CommentsResource
 from .resources.files import FilesResource
@@ -335,6 +336,7 @@ class _Client(abc.ABC):
 
 class Base(
     _Client,
+    BulkResource,
     NotificationsResource,
     FiltersResource,
     LinksResource,
