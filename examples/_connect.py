@@ -23,8 +23,12 @@ EMULATOR_TOKEN = "example-token"
 
 
 @asynccontextmanager
-async def connect(prepare: Callable[[Emulator], object] | None = None) -> AsyncIterator[Base]:
-    """A `Base` on the configured server, or on an in-process emulator (`prepare`d first)."""
+async def connect(
+    prepare: Callable[[Emulator], object] | None = None,
+    finish: Callable[[Emulator], object] | None = None,
+) -> AsyncIterator[Base]:
+    """A `Base` on the configured server, or on an in-process emulator: `prepare` is called
+    with it before the `Base` opens, `finish` after the block, while the `Base` is still open."""
     server_url = os.environ.get("SEATABLE_SERVER_URL")
     api_token = os.environ.get("SEATABLE_API_TOKEN")
     if server_url and api_token:
@@ -43,3 +47,5 @@ async def connect(prepare: Callable[[Emulator], object] | None = None) -> AsyncI
             Base(EMULATOR_TOKEN, "http://emulator.localhost", http_client=http) as base,
         ):
             yield base
+            if finish is not None:
+                finish(emulator)
