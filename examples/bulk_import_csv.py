@@ -21,15 +21,17 @@ import csv
 import importlib.util
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
+from _connect import connect
 
-from seatable_async import Base, BulkError
+from seatable_async import BulkError
+
+if TYPE_CHECKING:
+    from seatable_async.testing import Emulator
 
 TABLE = os.environ.get("SEATABLE_TABLE", "Orders")
 COLUMNS = [("Order", "text"), ("Customer", "text"), ("City", "text"), ("Amount", "number")]
@@ -52,27 +54,12 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
             yield {**record, "Amount": float(record["Amount"])}
 
 
-@asynccontextmanager
-async def connect() -> AsyncIterator[Base]:
-    """A `Base` on the configured server, or on an in-process emulator when none is set."""
-    server_url = os.environ.get("SEATABLE_SERVER_URL")
-    api_token = os.environ.get("SEATABLE_API_TOKEN")
-    if server_url and api_token:
-        print(f"using {server_url}")
-        async with Base(api_token, server_url) as base:
-            yield base
-        return
-    from seatable_async.testing import Emulator
+def add_table(emulator: Emulator) -> None:
+    emulator.add_table(TABLE, COLUMNS)
 
-    print("SEATABLE_SERVER_URL and SEATABLE_API_TOKEN not set: using the in-process emulator")
-    with Emulator(api_token="import-token") as emulator:
-        emulator.add_table(TABLE, COLUMNS)
-        async with (
-            httpx.AsyncClient(transport=emulator.transport()) as http,
-            Base("import-token", "http://emulator.local", http_client=http) as base,
-        ):
-            yield base
-            print(f"the emulated table now holds {len(emulator.rows(TABLE))} rows")
+
+def count_rows(emulator: Emulator) -> None:
+    print(f"the emulated table now holds {len(emulator.rows(TABLE))} rows")
 
 
 def _printed_progress(total: int) -> Any:
@@ -92,7 +79,7 @@ async def import_csv(path: Path) -> None:
     with path.open(encoding="utf-8") as file:
         total = sum(1 for _ in file) - 1
     bar = any(importlib.util.find_spec(name) for name in ("tqdm", "rich"))
-    async with connect() as base:
+    async with connect(add_table, count_rows) as base:
         job = base.bulk_append(
             TABLE,
             read_rows(path),

@@ -166,6 +166,7 @@ class _Client(abc.ABC):
 
     @property
     def server_url(self) -> str:
+        """The server's root URL, as given (without a trailing slash)."""
         return self._session.server_url
 
     @property
@@ -431,6 +432,7 @@ class Base(
 
     @property
     def workspace_id(self) -> int | None:
+        """The id of the base's workspace, known once a base token has been fetched."""
         return self._base.identity.workspace_id
 
     @property

@@ -37,6 +37,7 @@ async def get_clients(connection: HTTPConnection) -> SeaTableClients:
 
 
 ClientsDep = Annotated[SeaTableClients, Depends(get_clients)]
+"""A handler parameter annotated with it gets every client the lifespan opened."""
 
 
 async def get_base(clients: ClientsDep) -> Base:
@@ -50,7 +51,9 @@ async def get_account(clients: ClientsDep) -> Account:
 
 
 BaseDep = Annotated[Base, Depends(get_base)]
+"""A handler parameter annotated with it gets the app's default base."""
 AccountDep = Annotated[Account, Depends(get_account)]
+"""A handler parameter annotated with it gets the app's account."""
 
 
 @dataclass(frozen=True)
