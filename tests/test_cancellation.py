@@ -323,6 +323,11 @@ ABANDONED_REQUEST_BODY = (
 """trio's warning when a call cancelled mid-send leaves httpx's request body generator open."""
 
 
+STAGES = ("pool", "connect", "send", "read", "backoff")
+"""Where a call can be when it is cancelled; the churn goes on until each has been hit."""
+CHURN_ROUNDS = 5
+
+
 @pytest.mark.filterwarnings(ABANDONED_REQUEST_BODY)
 @pytest.mark.parametrize("kind", ["account_pool", "http_client"])
 async def test_random_cancellation_leaves_the_pool_fully_usable(
@@ -351,8 +356,12 @@ async def test_random_cancellation_leaves_the_pool_fully_usable(
                 stages[where[0]] += 1
                 raise
 
-        with anyio.fail_after(10):
-            outcomes = await churn(call, rng, calls=1000, max_deadline=0.02)
+        outcomes: Counter[str] = Counter()
+        for _ in range(CHURN_ROUNDS):  # a loaded machine may leave a stage unhit in one round
+            with anyio.fail_after(10):
+                outcomes += await churn(call, rng, calls=1000, max_deadline=0.02)
+            if all(stages[stage] for stage in STAGES):
+                break
         assert stuck_connections(pool) == []
         assert pool._requests == []
         server.failure_rate = 0.0
@@ -361,4 +370,4 @@ async def test_random_cancellation_leaves_the_pool_fully_usable(
                 for _ in range(2 * POOL_SIZE):
                     burst.start_soon(base.list_rows, "Table1")
     assert outcomes["cancelled"] >= 500
-    assert all(stages[stage] for stage in ("pool", "connect", "send", "read", "backoff")), stages
+    assert all(stages[stage] for stage in STAGES), stages
