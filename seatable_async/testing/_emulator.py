@@ -14,7 +14,7 @@ import anyio
 import httpx
 
 from ._app import EmulatorTransport, RequestRecord, build_app
-from ._auth import BaseTokenClaims, JWTError, decode_jwt, encode_jwt
+from ._auth import BaseTokenClaims, JWTError, VerifiedTokens, encode_jwt
 from ._faults import DEFAULT_SLOW_SECONDS, FaultPlan
 from ._ratelimit import RateLimiter
 from ._store import Base, Json, Store
@@ -80,6 +80,7 @@ class Emulator:
         self.secret = bytes.fromhex(
             self.store.setting("jwt_secret", lambda: self.rng.randbytes(32).hex())
         )
+        self._verified = VerifiedTokens(self.secret)
         self.upload_tokens: dict[str, tuple[str, float]] = {}
         self.toasts: list[Json] = []
         """Every toast notification sent (`sendToastNotification`), oldest first."""
@@ -160,7 +161,7 @@ class Emulator:
     def verify_base_token(self, token: str, base_uuid: str) -> dict[str, Any] | None:
         """Payload of a valid, unexpired base token for ``base_uuid``; None otherwise."""
         try:
-            payload = decode_jwt(token, self.secret, now=self.clock())
+            payload = self._verified.decode(token, now=self.clock())
         except JWTError:
             return None
         if payload.get("dtable_uuid") != base_uuid or "permission" not in payload:
@@ -182,7 +183,7 @@ class Emulator:
         if stored is not None:
             return stored
         try:
-            payload = decode_jwt(token, self.secret, now=self.clock())
+            payload = self._verified.decode(token, now=self.clock())
         except JWTError:
             return None
         base = self.store.base(str(payload.get("dtable_uuid")))
