@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ._core import Base, Json, StoreCore
 
 __all__ = ["ActivityStore"]
+
+_DETAIL = json.JSONEncoder(default=str)
+"""Encodes an activity's detail (``json.dumps(detail, default=str)``, built once)."""
 
 
 class ActivityStore(StoreCore):
@@ -24,29 +27,46 @@ class ActivityStore(StoreCore):
     ) -> None:
         """Record ``op_type`` on ``row`` (as rendered by column key) with its
         ``(column, value, old value)`` changes."""
+        self.log_row_activities(base, table, op_type, user, [(row, changes)])
+
+    def log_row_activities(
+        self,
+        base: Base,
+        table: Json,
+        op_type: str,
+        user: str,
+        entries: Iterable[tuple[Json, Sequence[tuple[Json, object, object]]]],
+    ) -> None:
+        """Record ``op_type`` on many rows at once: (row, changes) as :meth:`log_row_activity`."""
         first = table["columns"][0]["key"] if table["columns"] else None
-        name = row.get(first) if first is not None else None
-        detail = {
-            "table_id": table["_id"],
-            "table_name": table["name"],
-            "row_name": name if isinstance(name, str) else "" if name is None else str(name),
-            "row_data": [
-                {
-                    "column_key": column["key"],
-                    "column_name": column["name"],
-                    "column_type": column["type"],
-                    "column_data": column.get("data") or {},
-                    "value": value,
-                    **({} if op_type == "insert_row" else {"old_value": old}),
-                }
-                for column, value, old in changes
-            ],
-        }
+        with_old = op_type != "insert_row"
+        records = []
+        for row, changes in entries:
+            name = row.get(first) if first is not None else None
+            detail = {
+                "table_id": table["_id"],
+                "table_name": table["name"],
+                "row_name": name if isinstance(name, str) else "" if name is None else str(name),
+                "row_data": [
+                    {
+                        "column_key": column["key"],
+                        "column_name": column["name"],
+                        "column_type": column["type"],
+                        "column_data": column.get("data") or {},
+                        "value": value,
+                        **({"old_value": old} if with_old else {}),
+                    }
+                    for column, value, old in changes
+                ],
+            }
+            records.append(
+                (base.uuid, row["_id"], user, op_type, self.now(), _DETAIL.encode(detail))
+            )
         with self.transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO emu_activities (base_uuid, row_id, op_user, op_type, op_time, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (base.uuid, row["_id"], user, op_type, self.now(), json.dumps(detail, default=str)),
+                records,
             )
 
     def row_activities(self, base: Base, row_id: str, offset: int, limit: int) -> Json:

@@ -13,6 +13,7 @@ from .._cells import (
     SYSTEM_FIELDS,
     column_source,
     column_storage,
+    decode_cells,
     encode_cell,
     format_timestamp,
     quote_ident,
@@ -52,14 +53,84 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 """Column type each hidden system field is reported with in SQL metadata."""
 
 
+_INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
+"""System fields a new row is written with (the others start empty)."""
+
+Change = tuple[Json, object, object]
+"""One changed cell of a row activity: (column, value, old value)."""
+
+
+def _written_changes(
+    table: Json,
+    written: Mapping[str, Any],
+    after: Json,
+    before: Json | None,
+    as_of: Mapping[str, Json] | None = None,
+) -> list[Change]:
+    """The written columns (by name) whose rendered value changed; all of them for a new row
+    (``before`` None). ``as_of`` replaces columns by key with their state at the write."""
+    old = before or {}
+    columns = table["columns"] if not as_of else [as_of.get(c["key"], c) for c in table["columns"]]
+    return [
+        (column, after.get(column["key"]), old.get(column["key"]))
+        for column in columns
+        if column["name"] in written
+        and (before is None or after.get(column["key"]) != old.get(column["key"]))
+    ]
+
+
+class _SelectColumns:
+    """The select columns of a table as each row of one append left them: a row may create
+    options, and its activity shows the options known once it was written, not the later ones."""
+
+    def __init__(self, table: Json) -> None:
+        self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
+        self._sizes: list[int] = []
+        self._current: Mapping[str, Json] = {}
+        self.per_row: list[Mapping[str, Json]] = []
+        """Per row written: column key → a copy of the select column as of that row."""
+        self._snapshot()
+
+    def _options(self, column: Json) -> list[Json]:
+        data = column.get("data")
+        options = data.get("options") if isinstance(data, dict) else None
+        return options if isinstance(options, list) else []
+
+    def _snapshot(self) -> None:
+        self._sizes = [len(self._options(c)) for c in self._columns]
+        self._current = {
+            c["key"]: {**c, "data": {**c["data"], "options": list(self._options(c))}}
+            for c in self._columns
+            if isinstance(c.get("data"), dict)
+        }
+
+    def after_row(self) -> None:
+        """Record the columns as the row just prepared left them."""
+        if [len(self._options(c)) for c in self._columns] != self._sizes:
+            self._snapshot()
+        self.per_row.append(self._current)
+
+
 class RowStore(LinkStore, ActivityStore):
     """Rows of a table: append, update, delete, lock, archive, select, render."""
 
-    def _prepare(self, table: Json, row: Mapping[str, Any]) -> dict[str, object]:
-        """Column names → stored values; unknown and read-only columns are ignored."""
+    @staticmethod
+    def _named(table: Json) -> dict[str, Json]:
+        """Each column name → the first column with that name (what a row's key writes to)."""
+        named: dict[str, Json] = {}
+        for column in table["columns"]:
+            named.setdefault(column["name"], column)
+        return named
+
+    def _prepare(
+        self, table: Json, row: Mapping[str, Any], named: Mapping[str, Json] | None = None
+    ) -> dict[str, object]:
+        """Column names → stored values; unknown and read-only columns are ignored.
+        ``named`` is :meth:`_named` of ``table``, when the caller prepares many rows."""
+        columns = self._named(table) if named is None else named
         values: dict[str, object] = {}
         for name, value in row.items():
-            column = next((c for c in table["columns"] if c["name"] == name), None)
+            column = columns.get(name)
             if column is None or not CELL_TYPES[column["type"]].writable:
                 continue
             if column["type"] in SELECT_TYPES:
@@ -67,11 +138,12 @@ class RowStore(LinkStore, ActivityStore):
             values[column_storage(column)] = encode_cell(value, column)
         return values
 
-    def _ensure_options(self, column: Json, value: Any) -> None:
-        """Unknown select options are created on write (SeaTable >= 4.1)."""
+    def _ensure_options(self, column: Json, value: Any) -> bool:
+        """Unknown select options are created on write (SeaTable >= 4.1); whether any was."""
         names = value if isinstance(value, list) else [value]
         options: list[Json] = column["data"]["options"]
         known = {o["name"] for o in options}
+        created = False
         for name in names:
             if isinstance(name, str) and name and name not in known:
                 color, text_color = _DEFAULT_OPTION_COLORS
@@ -80,6 +152,8 @@ class RowStore(LinkStore, ActivityStore):
                     {"name": name, "color": color, "textColor": text_color, "id": option_id}
                 )
                 known.add(name)
+                created = True
+        return created
 
     def append_rows(
         self,
@@ -90,35 +164,48 @@ class RowStore(LinkStore, ActivityStore):
         user: str,
         archived: bool = False,
     ) -> list[str]:
-        """Insert rows (given by column names) and return their new ids."""
+        """Insert rows (given by column names) and return their new ids.
+
+        All rows go in with one statement over every writable column (a cell not given is
+        NULL, as if left out), and their activities are logged in one batch afterwards."""
         ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
+        named = self._named(table)
+        storage = list(
+            dict.fromkeys(
+                column_storage(c) for c in table["columns"] if CELL_TYPES[c["type"]].writable
+            )
+        )
+        names = ", ".join(quote_ident(name) for name in (*_INSERTED_FIELDS, *storage))
+        marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
+        records: list[tuple[object, ...]] = []
+        select_columns = _SelectColumns(table)
         with self.transaction() as db:
             seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
+            first_seq = seq
             for row in rows:
                 seq += 1
                 created = self._clock()
-                values = self._prepare(table, row)
+                values = self._prepare(table, row, named)
                 values.update(self._auto_numbers(table, row, seq, created))
+                select_columns.after_row()
                 stamp = format_timestamp(created)
                 row_id = self.new_row_id()
-                record: dict[str, object] = {
-                    "_id": row_id,
-                    "_ctime": stamp,
-                    "_mtime": stamp,
-                    "_creator": user,
-                    "_last_modifier": user,
-                    "_archived": int(archived),
-                    **values,
-                }
-                names = ", ".join(quote_ident(name) for name in record)
-                marks = ", ".join("?" for _ in record)
-                db.execute(
-                    f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", tuple(record.values())
-                )
+                system = (row_id, stamp, stamp, user, user, int(archived))
+                records.append((*system, *(values.get(name) for name in storage)))
                 ids.append(row_id)
-                self._log_change(base, table, "insert_row", user, row_id, None, row)
+            db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
+            inserted = db.execute(
+                f"SELECT * FROM {sqlite_table} WHERE _seq > ? ORDER BY _seq", (first_seq,)
+            ).fetchall()
+            after = self.render_many(base, table, inserted, keys=True)
+            written = zip(rows, after, select_columns.per_row, strict=True)
+            changes = [
+                (rendered, _written_changes(table, row, rendered, None, as_of))
+                for row, rendered, as_of in written
+            ]
+            self.log_row_activities(base, table, "insert_row", user, changes)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
         return ids
@@ -201,13 +288,7 @@ class RowStore(LinkStore, ActivityStore):
         after = self._rendered(base, table, row_id)
         if after is None:
             return
-        old = before or {}
-        changes = [
-            (column, after.get(column["key"]), old.get(column["key"]))
-            for column in table["columns"]
-            if column["name"] in written
-            and (before is None or after.get(column["key"]) != old.get(column["key"]))
-        ]
+        changes = _written_changes(table, written, after, before)
         if before is None or changes:
             self.log_row_activity(base, table, op_type, user, after, changes)
 
@@ -263,41 +344,31 @@ class RowStore(LinkStore, ActivityStore):
     ) -> list[Json]:
         """Stored records as the gateway returns them: system fields, then each shown column.
 
-        The per-column work (output key, source, decoder) is planned once for all records,
-        and link cells are fetched in one pass per link column.
+        Decoded column by column (one decoder call per column, link cells in one pass per
+        link column), then zipped into rows.
         """
         if not records:
             return []
         shown = table["columns"] if columns is None else columns
         position = {name: index for index, name in enumerate(records[0].keys())}
-        row_ids = [r["_id"] for r in records]
-        links: dict[str, dict[str, list[Json]]] = {
-            c["key"]: self.linked(base, table, c, row_ids) for c in shown if c["type"] == "link"
-        }
-        plan = [
-            (
-                column["key"] if keys else column["name"],
-                column,
-                CELL_TYPES[column["type"]],
-                position.get(column_source(column), -1),
-            )
-            for column in shown
-        ]
-        system = [(field, position[field], SYSTEM_RENDER.get(field)) for field in SYSTEM_FIELDS]
-        rows: list[Json] = []
-        for record in records:
-            row: Json = {}
-            for field, index, convert in system:
-                row[field] = record[index] if convert is None else convert(record[index])
-            for label, column, cell_type, index in plan:
-                if column["type"] == "link":
-                    value: Any = links[column["key"]][row["_id"]][:LINK_CELL_MAX]
-                else:
-                    stored = record[index]
-                    value = None if stored is None else cell_type.decode(stored, column)
-                row[label] = value
-            rows.append(row)
-        return rows
+        by_source = list(zip(*records, strict=True))
+        row_ids: Sequence[str] = by_source[position["_id"]]
+        labels: list[str] = []
+        cells: list[Sequence[Any]] = []
+        for field in SYSTEM_FIELDS:
+            convert = SYSTEM_RENDER.get(field)
+            stored = by_source[position[field]]
+            labels.append(field)
+            cells.append(stored if convert is None else [convert(value) for value in stored])
+        for column in shown:
+            labels.append(column["key"] if keys else column["name"])
+            if column["type"] == "link":
+                linked = self.linked(base, table, column, row_ids)
+                cells.append([linked[row_id][:LINK_CELL_MAX] for row_id in row_ids])
+            else:
+                stored = by_source[position.get(column_source(column), -1)]
+                cells.append(decode_cells(stored, column))
+        return [dict(zip(labels, values, strict=True)) for values in zip(*cells, strict=True)]
 
     def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
         """Move rows between the normal and the (emulated) big-data backend."""
