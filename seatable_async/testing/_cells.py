@@ -144,9 +144,13 @@ def _dump(value: object, column: Column) -> str:
     """JSON text of a list/object cell; NaN and infinities (only an SQL literal can hold one:
     request bodies refuse them) answer 400."""
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return _CELL_JSON.encode(value)
     except ValueError as exc:
         raise _out_of_range(column) from exc
+
+
+_CELL_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""``json.dumps(value, ensure_ascii=False, allow_nan=False)``, without a new encoder per cell."""
 
 
 def _encode_text(value: Any, column: Column) -> object:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from seatable_async.testing import Emulator
+from seatable_async.testing._store.activities import _DetailText
 
 from .conftest import gateway_for
 
@@ -36,3 +39,47 @@ async def test_each_appended_row_shows_the_options_known_once_it_was_written(
         if cell["column_name"] == "Tags"
     ]
     assert tags == [["a"], ["a", "b"]]
+
+
+VALUES: list[object] = [
+    "plain",
+    'ünï "quoted"\n',
+    7,
+    -(2**70),
+    1.5,
+    float("nan"),
+    True,
+    False,
+    None,
+]
+VALUES += [["a", 1], {"lat": 1.5}, [], {}]
+
+
+@pytest.mark.parametrize("with_old", [False, True])
+def test_detail_text_is_the_json_encoding_of_the_detail(with_old: bool) -> None:
+    """The detail written from pieces is what ``json.dumps(detail, default=str)`` writes."""
+    table = {"_id": "T1", "name": "Tâble"}
+    select = {"key": "s", "name": "Tags", "type": "multiple-select", "data": {"options": []}}
+    text = {"key": "0000", "name": "Name", "type": "text", "data": None}
+    changes = [(select if i % 2 else text, value, VALUES[-1 - i]) for i, value in enumerate(VALUES)]
+    detail = {
+        "table_id": "T1",
+        "table_name": "Tâble",
+        "row_name": "row ü",
+        "row_data": [
+            {
+                "column_key": column["key"],
+                "column_name": column["name"],
+                "column_type": column["type"],
+                "column_data": column["data"] or {},
+                "value": value,
+                **({"old_value": old} if with_old else {}),
+            }
+            for column, value, old in changes
+        ],
+    }
+    written = _DetailText(table, with_old=with_old).text("row ü", changes)
+    assert written == json.dumps(detail, default=str)
+    assert _DetailText(table, with_old=with_old).text("", []) == json.dumps(
+        {"table_id": "T1", "table_name": "Tâble", "row_name": "", "row_data": []}
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from json.encoder import encode_basestring_ascii
+from typing import Any
 
 from ._core import Base, Json, StoreCore
 
@@ -11,6 +13,58 @@ __all__ = ["ActivityStore"]
 
 _DETAIL = json.JSONEncoder(default=str)
 """Encodes an activity's detail (``json.dumps(detail, default=str)``, built once)."""
+
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+}
+"""How :data:`_DETAIL` writes these exact types, without a call into the encoder."""
+
+
+def _json(value: object) -> str:
+    """``_DETAIL.encode(value)``."""
+    scalar = _SCALARS.get(type(value))
+    return scalar(value) if scalar is not None else _DETAIL.encode(value)
+
+
+class _DetailText:
+    """The text ``_DETAIL.encode(detail)`` of activity details of one table, built from
+    pieces: each column's fixed part is encoded once, each value on its own."""
+
+    def __init__(self, table: Json, *, with_old: bool) -> None:
+        self._head = (
+            f'{{"table_id": {_json(table["_id"])}, "table_name": {_json(table["name"])},'
+            ' "row_name": '
+        )
+        self._with_old = with_old
+        self._columns: dict[int, tuple[Json, str]] = {}
+        """id(column) → (column, its text up to the value); the column is kept alive so its
+        id is not reused."""
+
+    def _column(self, column: Json) -> str:
+        known = self._columns.get(id(column))
+        if known is None:
+            fixed = {
+                "column_key": column["key"],
+                "column_name": column["name"],
+                "column_type": column["type"],
+                "column_data": column.get("data") or {},
+            }
+            known = self._columns[id(column)] = (column, f'{_DETAIL.encode(fixed)[:-1]}, "value": ')
+        return known[1]
+
+    def text(self, row_name: str, changes: Sequence[tuple[Json, object, object]]) -> str:
+        """The detail of one row: its name and the ``(column, value, old value)`` changes."""
+        if self._with_old:
+            cells = [
+                f'{self._column(column)}{_json(value)}, "old_value": {_json(old)}}}'
+                for column, value, old in changes
+            ]
+        else:
+            cells = [f"{self._column(column)}{_json(value)}}}" for column, value, _ in changes]
+        return f'{self._head}{_json(row_name)}, "row_data": [{", ".join(cells)}]}}'
 
 
 class ActivityStore(StoreCore):
@@ -39,29 +93,14 @@ class ActivityStore(StoreCore):
     ) -> None:
         """Record ``op_type`` on many rows at once: (row, changes) as :meth:`log_row_activity`."""
         first = table["columns"][0]["key"] if table["columns"] else None
-        with_old = op_type != "insert_row"
+        details = _DetailText(table, with_old=op_type != "insert_row")
+        now = self.now()
         records = []
         for row, changes in entries:
             name = row.get(first) if first is not None else None
-            detail = {
-                "table_id": table["_id"],
-                "table_name": table["name"],
-                "row_name": name if isinstance(name, str) else "" if name is None else str(name),
-                "row_data": [
-                    {
-                        "column_key": column["key"],
-                        "column_name": column["name"],
-                        "column_type": column["type"],
-                        "column_data": column.get("data") or {},
-                        "value": value,
-                        **({"old_value": old} if with_old else {}),
-                    }
-                    for column, value, old in changes
-                ],
-            }
-            records.append(
-                (base.uuid, row["_id"], user, op_type, self.now(), _DETAIL.encode(detail))
-            )
+            row_name = name if isinstance(name, str) else "" if name is None else str(name)
+            detail = details.text(row_name, changes)
+            records.append((base.uuid, row["_id"], user, op_type, now, detail))
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO emu_activities (base_uuid, row_id, op_user, op_type, op_time, detail)"

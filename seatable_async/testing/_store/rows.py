@@ -167,7 +167,8 @@ class RowStore(LinkStore, ActivityStore):
         """Insert rows (given by column names) and return their new ids.
 
         All rows go in with one statement over every writable column (a cell not given is
-        NULL, as if left out), and their activities are logged in one batch afterwards."""
+        NULL, as if left out), at one moment (one clock reading for the whole batch), and
+        their activities are logged in one batch afterwards."""
         ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
@@ -184,13 +185,13 @@ class RowStore(LinkStore, ActivityStore):
         with self.transaction() as db:
             seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
             first_seq = seq
+            created = self._clock()
+            stamp = format_timestamp(created)
             for row in rows:
                 seq += 1
-                created = self._clock()
                 values = self._prepare(table, row, named)
                 values.update(self._auto_numbers(table, row, seq, created))
                 select_columns.after_row()
-                stamp = format_timestamp(created)
                 row_id = self.new_row_id()
                 system = (row_id, stamp, stamp, user, user, int(archived))
                 records.append((*system, *(values.get(name) for name in storage)))
