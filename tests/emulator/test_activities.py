@@ -41,6 +41,47 @@ async def test_each_appended_row_shows_the_options_known_once_it_was_written(
     assert tags == [["a"], ["a", "b"]]
 
 
+async def test_a_batch_update_logs_each_row_against_its_state_before(
+    emulator: Emulator,
+) -> None:
+    """A row updated twice in one call is logged twice, each change against the value just
+    before; each row shows the select options known once it was written."""
+    ids = emulator.append_rows("Contacts", [{"Name": "one"}, {"Name": "two"}])
+    updates = [
+        {"row_id": ids[0], "row": {"Name": "one b", "Tags": ["x"]}},
+        {"row_id": ids[1], "row": {"Tags": ["y"]}},
+        {"row_id": ids[0], "row": {"Name": "one c"}},
+        {"row_id": ids[1], "row": {"Tags": ["y"]}},  # no change: not logged
+    ]
+    async with gateway_for(emulator) as gw:
+        body = {"table_name": "Contacts", "updates": updates}
+        assert (await gw.request("PUT", "/rows/", json=body)).status_code == 200
+        listed = [
+            (await gw.request("GET", "/activities/", params={"row_id": row_id})).json()
+            for row_id in ids
+        ]
+    modified = [
+        [a for a in answer["activities"] if a["op_type"] == "modify_row"] for answer in listed
+    ]
+    names = [
+        [
+            (c["old_value"], c["value"])
+            for c in a["detail"]["row_data"]
+            if c["column_name"] == "Name"
+        ]
+        for a in modified[0]
+    ]
+    assert names == [[("one b", "one c")], [("one", "one b")]]  # newest first
+    options = [
+        [o["name"] for o in c["column_data"]["options"]]
+        for a in (modified[0][1], modified[1][0])
+        for c in a["detail"]["row_data"]
+        if c["column_name"] == "Tags"
+    ]
+    assert options == [["x"], ["x", "y"]]
+    assert len(modified[1]) == 1
+
+
 VALUES: list[object] = [
     "plain",
     'ünï "quoted"\n',

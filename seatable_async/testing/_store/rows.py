@@ -79,6 +79,30 @@ def _written_changes(
     ]
 
 
+_CHUNK = 500
+"""Row ids per ``IN (...)`` list (SQLite allows 999 parameters in old versions)."""
+
+
+def _chunks(row_ids: Sequence[str]) -> list[Sequence[str]]:
+    """``row_ids`` in slices of at most :data:`_CHUNK`."""
+    return [row_ids[i : i + _CHUNK] for i in range(0, len(row_ids), _CHUNK)]
+
+
+def _runs_of_distinct_ids(
+    updates: Sequence[tuple[str, Mapping[str, Any]]],
+) -> list[list[tuple[str, Mapping[str, Any]]]]:
+    """``updates`` cut into consecutive runs in which no row id repeats."""
+    runs: list[list[tuple[str, Mapping[str, Any]]]] = [[]]
+    seen: set[str] = set()
+    for update in updates:
+        if update[0] in seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(update)
+        seen.add(update[0])
+    return [run for run in runs if run]
+
+
 class _SelectColumns:
     """The select columns of a table as each row of one append left them: a row may create
     options, and its activity shows the options known once it was written, not the later ones."""
@@ -232,66 +256,84 @@ class RowStore(LinkStore, ActivityStore):
         *,
         user: str,
     ) -> None:
-        """Apply ``(row_id, {column name: value})`` updates; unknown ids are skipped."""
-        sqlite_table = self.sqlite_table(base, table)
+        """Apply ``(row_id, {column name: value})`` updates; unknown ids are skipped.
+
+        Updates go in runs without a repeated row id: each run's rows are read before and
+        after in one query each, written with one statement per set of columns, and logged
+        in one batch (a row updated twice is logged twice, each against the state before)."""
         schema_before = json.dumps(table["columns"])
-        with self.transaction() as db:
-            for row_id, row in updates:
-                before = self._rendered(base, table, row_id)
-                values = self._prepare(table, row)
-                values.update({"_mtime": self.now(), "_last_modifier": user})
-                assignments = ", ".join(f"{quote_ident(name)} = ?" for name in values)
-                db.execute(
-                    f"UPDATE {sqlite_table} SET {assignments} WHERE _id = ?",
-                    (*values.values(), row_id),
-                )
-                if before is not None:
-                    self._log_change(base, table, "modify_row", user, row_id, before, row)
+        with self.transaction():
+            for run in _runs_of_distinct_ids(updates):
+                self._update_run(base, table, run, user)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
+
+    def _update_run(
+        self, base: Base, table: Json, run: Sequence[tuple[str, Mapping[str, Any]]], user: str
+    ) -> None:
+        """Updates of distinct rows (see :meth:`update_rows`)."""
+        sqlite_table = self.sqlite_table(base, table)
+        named = self._named(table)
+        row_ids = [row_id for row_id, _ in run]
+        before = self._rendered_by_id(base, table, row_ids)
+        stamp = self.now()
+        select_columns = _SelectColumns(table)
+        statements: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+        for row_id, row in run:
+            values = self._prepare(table, row, named)
+            values.update({"_mtime": stamp, "_last_modifier": user})
+            select_columns.after_row()
+            statements.setdefault(tuple(values), []).append((*values.values(), row_id))
+        for names, parameters in statements.items():
+            assignments = ", ".join(f"{quote_ident(name)} = ?" for name in names)
+            self._db.executemany(
+                f"UPDATE {sqlite_table} SET {assignments} WHERE _id = ?", parameters
+            )
+        after = self._rendered_by_id(base, table, list(before))
+        entries: list[tuple[Json, list[Change]]] = []
+        for (row_id, row), as_of in zip(run, select_columns.per_row, strict=True):
+            old, new = before.get(row_id), after.get(row_id)
+            if old is not None and new is not None:
+                changes = _written_changes(table, row, new, old, as_of)
+                if changes:
+                    entries.append((new, changes))
+        self.log_row_activities(base, table, "modify_row", user, entries)
 
     def delete_rows(
         self, base: Base, table: Json, row_ids: Sequence[str], *, user: str = ""
     ) -> int:
         """Delete rows by id (and their links); returns how many existed."""
         sqlite_table = self.sqlite_table(base, table)
-        deleted = 0
+        distinct = list(dict.fromkeys(row_ids))
         with self.transaction() as db:
-            for row_id in row_ids:
-                before = self._rendered(base, table, row_id)
-                if before is not None:
-                    self.log_row_activity(base, table, "delete_row", user, before, [])
-                cursor = db.execute(f"DELETE FROM {sqlite_table} WHERE _id = ?", (row_id,))
+            before = self._rendered_by_id(base, table, distinct)
+            entries: list[tuple[Json, list[Change]]] = [
+                (before[row_id], []) for row_id in distinct if row_id in before
+            ]
+            self.log_row_activities(base, table, "delete_row", user, entries)
+            deleted = 0
+            for chunk in _chunks(distinct):
+                marks = ", ".join("?" for _ in chunk)
+                cursor = db.execute(f"DELETE FROM {sqlite_table} WHERE _id IN ({marks})", chunk)
                 deleted += cursor.rowcount
                 db.execute(
                     "DELETE FROM emu_links WHERE base_uuid = ?"
-                    " AND (row_id = ? OR other_row_id = ?)",
-                    (base.uuid, row_id, row_id),
+                    f" AND (row_id IN ({marks}) OR other_row_id IN ({marks}))",
+                    (base.uuid, *chunk, *chunk),
                 )
         return deleted
 
-    def _rendered(self, base: Base, table: Json, row_id: str) -> Json | None:
-        """One row as the gateway renders it by column keys, or None."""
-        rendered = self.render_many(base, table, self.select(base, table, row_id=row_id), keys=True)
-        return rendered[0] if rendered else None
-
-    def _log_change(
-        self,
-        base: Base,
-        table: Json,
-        op_type: str,
-        user: str,
-        row_id: str,
-        before: Json | None,
-        written: Mapping[str, Any],
-    ) -> None:
-        """Log a row activity whose changes are the written columns whose value changed."""
-        after = self._rendered(base, table, row_id)
-        if after is None:
-            return
-        changes = _written_changes(table, written, after, before)
-        if before is None or changes:
-            self.log_row_activity(base, table, op_type, user, after, changes)
+    def _rendered_by_id(self, base: Base, table: Json, row_ids: Sequence[str]) -> dict[str, Json]:
+        """The rows of ``row_ids`` that exist, rendered by column keys, by id."""
+        sqlite_table = self.sqlite_table(base, table)
+        records: list[sqlite3.Row] = []
+        with self._lock:
+            for chunk in _chunks(row_ids):
+                marks = ", ".join("?" for _ in chunk)
+                query = f"SELECT * FROM {sqlite_table} WHERE _id IN ({marks}) ORDER BY _seq"
+                records += self._db.execute(query, chunk).fetchall()
+        rendered = self.render_many(base, table, records, keys=True)
+        return {row["_id"]: row for row in rendered}
 
     def set_locked(
         self, base: Base, table: Json, row_ids: Sequence[str], *, locked: bool, user: str
