@@ -103,25 +103,32 @@ def _runs_of_distinct_ids(
     return [run for run in runs if run]
 
 
+_Writer = tuple[Json, str, bool]
+"""How a column is written: the column, its SQLite column, whether it is a select column."""
+
+
 class _SelectColumns:
     """The select columns of a table as each row of one append left them: a row may create
     options, and its activity shows the options known once it was written, not the later ones."""
 
     def __init__(self, table: Json) -> None:
         self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
+        self._lists = [self._options(c) for c in self._columns]
+        """The option lists written to (options are only ever appended during a write)."""
         self._sizes: list[int] = []
         self._current: Mapping[str, Json] = {}
         self.per_row: list[Mapping[str, Json]] = []
         """Per row written: column key → a copy of the select column as of that row."""
         self._snapshot()
 
-    def _options(self, column: Json) -> list[Json]:
+    @staticmethod
+    def _options(column: Json) -> list[Json]:
         data = column.get("data")
         options = data.get("options") if isinstance(data, dict) else None
         return options if isinstance(options, list) else []
 
     def _snapshot(self) -> None:
-        self._sizes = [len(self._options(c)) for c in self._columns]
+        self._sizes = [len(options) for options in self._lists]
         self._current = {
             c["key"]: {**c, "data": {**c["data"], "options": list(self._options(c))}}
             for c in self._columns
@@ -130,7 +137,7 @@ class _SelectColumns:
 
     def after_row(self) -> None:
         """Record the columns as the row just prepared left them."""
-        if [len(self._options(c)) for c in self._columns] != self._sizes:
+        if [len(options) for options in self._lists] != self._sizes:
             self._snapshot()
         self.per_row.append(self._current)
 
@@ -139,27 +146,31 @@ class RowStore(LinkStore, ActivityStore):
     """Rows of a table: append, update, delete, lock, archive, select, render."""
 
     @staticmethod
-    def _named(table: Json) -> dict[str, Json]:
-        """Each column name → the first column with that name (what a row's key writes to)."""
-        named: dict[str, Json] = {}
+    def _writers(table: Json) -> dict[str, _Writer | None]:
+        """Each column name → how a row's value under it is written: the first column of that
+        name, its storage and whether it is a select column; None for a read-only column."""
+        writers: dict[str, _Writer | None] = {}
         for column in table["columns"]:
-            named.setdefault(column["name"], column)
-        return named
+            if column["name"] not in writers:
+                writable = CELL_TYPES[column["type"]].writable
+                select = column["type"] in SELECT_TYPES
+                writer = (column, column_storage(column), select) if writable else None
+                writers[column["name"]] = writer
+        return writers
 
     def _prepare(
-        self, table: Json, row: Mapping[str, Any], named: Mapping[str, Json] | None = None
+        self, row: Mapping[str, Any], writers: Mapping[str, _Writer | None]
     ) -> dict[str, object]:
-        """Column names → stored values; unknown and read-only columns are ignored.
-        ``named`` is :meth:`_named` of ``table``, when the caller prepares many rows."""
-        columns = self._named(table) if named is None else named
+        """Column names → stored values (``writers`` of the table); unknown and read-only
+        columns are ignored."""
         values: dict[str, object] = {}
         for name, value in row.items():
-            column = columns.get(name)
-            if column is None or not CELL_TYPES[column["type"]].writable:
-                continue
-            if column["type"] in SELECT_TYPES:
-                self._ensure_options(column, value)
-            values[column_storage(column)] = encode_cell(value, column)
+            writer = writers.get(name)
+            if writer is not None:
+                column, storage, select = writer
+                if select:
+                    self._ensure_options(column, value)
+                values[storage] = encode_cell(value, column)
         return values
 
     def _ensure_options(self, column: Json, value: Any) -> bool:
@@ -196,7 +207,7 @@ class RowStore(LinkStore, ActivityStore):
         ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
-        named = self._named(table)
+        writers = self._writers(table)
         storage = list(
             dict.fromkeys(
                 column_storage(c) for c in table["columns"] if CELL_TYPES[c["type"]].writable
@@ -213,7 +224,7 @@ class RowStore(LinkStore, ActivityStore):
             stamp = format_timestamp(created)
             for row in rows:
                 seq += 1
-                values = self._prepare(table, row, named)
+                values = self._prepare(row, writers)
                 values.update(self._auto_numbers(table, row, seq, created))
                 select_columns.after_row()
                 row_id = self.new_row_id()
@@ -273,14 +284,14 @@ class RowStore(LinkStore, ActivityStore):
     ) -> None:
         """Updates of distinct rows (see :meth:`update_rows`)."""
         sqlite_table = self.sqlite_table(base, table)
-        named = self._named(table)
+        writers = self._writers(table)
         row_ids = [row_id for row_id, _ in run]
         before = self._rendered_by_id(base, table, row_ids)
         stamp = self.now()
         select_columns = _SelectColumns(table)
         statements: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
         for row_id, row in run:
-            values = self._prepare(table, row, named)
+            values = self._prepare(row, writers)
             values.update({"_mtime": stamp, "_last_modifier": user})
             select_columns.after_row()
             statements.setdefault(tuple(values), []).append((*values.values(), row_id))
