@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from json.decoder import JSONDecoder
+from json.encoder import encode_basestring
 from json.scanner import make_scanner
 from typing import Any, cast
 
@@ -143,6 +144,8 @@ def _out_of_range(column: Column) -> APIError:
 def _dump(value: object, column: Column) -> str:
     """JSON text of a list/object cell; NaN and infinities (only an SQL literal can hold one:
     request bodies refuse them) answer 400."""
+    if type(value) is list and all(type(item) is str for item in value):
+        return f"[{', '.join(map(encode_basestring, value))}]"  # what the encoder writes
     try:
         return _CELL_JSON.encode(value)
     except ValueError as exc:

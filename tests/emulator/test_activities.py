@@ -93,7 +93,7 @@ VALUES: list[object] = [
     False,
     None,
 ]
-VALUES += [["a", 1], {"lat": 1.5}, [], {}]
+VALUES += [["a", 1], ["ü", 'q"'], {"lat": 1.5}, [], {}]
 
 
 @pytest.mark.parametrize("with_old", [False, True])

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from seatable_async.testing._cells import decode_cell, decode_cells
+from seatable_async.testing._cells import _dump, decode_cell, decode_cells, encode_cell
 
 STORED: dict[str, list[object]] = {
     "multiple-select": ['["a", "b"]', ' ["b"]\n', "[]", None, 5, '"x"', "1e400"],
@@ -31,3 +31,10 @@ def test_stored_text_that_is_not_json_fails_as_before(broken: str) -> None:
         decode_cell(broken, column)
     with pytest.raises(json.JSONDecodeError):
         decode_cells(['["ok"]', broken], column)
+
+
+@pytest.mark.parametrize("items", [[], ["a"], ["a", 'q"uote', "ünï\n"], ["a", 1], [["a"]]])
+def test_a_list_cell_is_stored_as_json_dumps_writes_it(items: list[object]) -> None:
+    column = {"key": "abcd", "name": "C", "type": "multiple-select", "data": None}
+    stored = encode_cell(items, column) if items else _dump(items, column)
+    assert stored == json.dumps(items, ensure_ascii=False, allow_nan=False)

@@ -24,9 +24,13 @@ _SCALARS: dict[type, Callable[[Any], str]] = {
 
 
 def _json(value: object) -> str:
-    """``_DETAIL.encode(value)``."""
+    """``_DETAIL.encode(value)``; a list of strings (select cells) without the encoder too."""
     scalar = _SCALARS.get(type(value))
-    return scalar(value) if scalar is not None else _DETAIL.encode(value)
+    if scalar is not None:
+        return scalar(value)
+    if type(value) is list and all(type(item) is str for item in value):
+        return f"[{', '.join(map(encode_basestring_ascii, value))}]"
+    return _DETAIL.encode(value)
 
 
 class _DetailText:
