@@ -13,6 +13,7 @@ disturbed by other processes on a busy machine), ``median`` the middle one. Linu
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -180,7 +181,8 @@ def main(scale: float, rounds: int) -> None:
         sys.exit("emulator_cpu.py reads the emulator's CPU time from /proc: Linux only")
     with cli_emulator() as (url, pid), httpx.Client(base_url=url, timeout=60) as client:
         bench = Bench.seeded(client)
-        print("emulator CPU ms per request")
+        parser = "httptools" if importlib.util.find_spec("httptools") else "h11 (no httptools)"
+        print(f"emulator CPU ms per request (uvicorn HTTP parser: {parser})")
         print(f"{'request':<22} {'count':>6} {'best':>8} {'median':>8} {'target':>7}")
         for kind in KINDS:
             count = max(int(kind.count * scale), rounds)
