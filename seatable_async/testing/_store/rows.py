@@ -61,16 +61,11 @@ Change = tuple[Json, object, object]
 
 
 def _written_changes(
-    table: Json,
-    written: Mapping[str, Any],
-    after: Json,
-    before: Json | None,
-    as_of: Mapping[str, Json] | None = None,
+    columns: Sequence[Json], written: Mapping[str, Any], after: Json, before: Json | None
 ) -> list[Change]:
     """The written columns (by name) whose rendered value changed; all of them for a new row
-    (``before`` None). ``as_of`` replaces columns by key with their state at the write."""
+    (``before`` None). ``columns`` are the table's as of the write."""
     old = before or {}
-    columns = table["columns"] if not as_of else [as_of.get(c["key"], c) for c in table["columns"]]
     return [
         (column, after.get(column["key"]), old.get(column["key"]))
         for column in columns
@@ -112,13 +107,14 @@ class _SelectColumns:
     options, and its activity shows the options known once it was written, not the later ones."""
 
     def __init__(self, table: Json) -> None:
+        self._table_columns: list[Json] = table["columns"]
         self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
         self._lists = [self._options(c) for c in self._columns]
         """The option lists written to (options are only ever appended during a write)."""
         self._sizes: list[int] = []
-        self._current: Mapping[str, Json] = {}
-        self.per_row: list[Mapping[str, Json]] = []
-        """Per row written: column key → a copy of the select column as of that row."""
+        self._current: list[Json] = self._table_columns
+        self.per_row: list[list[Json]] = []
+        """Per row written: the table's columns as of that row (select ones are copies)."""
         self._snapshot()
 
     @staticmethod
@@ -129,11 +125,12 @@ class _SelectColumns:
 
     def _snapshot(self) -> None:
         self._sizes = [len(options) for options in self._lists]
-        self._current = {
-            c["key"]: {**c, "data": {**c["data"], "options": list(self._options(c))}}
+        copies = {
+            id(c): {**c, "data": {**c["data"], "options": list(self._options(c))}}
             for c in self._columns
             if isinstance(c.get("data"), dict)
         }
+        self._current = [copies.get(id(c), c) for c in self._table_columns]
 
     def after_row(self) -> None:
         """Record the columns as the row just prepared left them."""
@@ -217,6 +214,7 @@ class RowStore(LinkStore, ActivityStore):
         marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
         records: list[tuple[object, ...]] = []
         select_columns = _SelectColumns(table)
+        numbered = any(c["type"] == "auto-number" for c in table["columns"])
         with self.transaction() as db:
             seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
             first_seq = seq
@@ -225,11 +223,12 @@ class RowStore(LinkStore, ActivityStore):
             for row in rows:
                 seq += 1
                 values = self._prepare(row, writers)
-                values.update(self._auto_numbers(table, row, seq, created))
+                if numbered:
+                    values.update(self._auto_numbers(table, row, seq, created))
                 select_columns.after_row()
                 row_id = self.new_row_id()
                 system = (row_id, stamp, stamp, user, user, int(archived))
-                records.append((*system, *(values.get(name) for name in storage)))
+                records.append((*system, *map(values.get, storage)))
                 ids.append(row_id)
             db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
             inserted = db.execute(
@@ -238,7 +237,7 @@ class RowStore(LinkStore, ActivityStore):
             after = self.render_many(base, table, inserted, keys=True)
             written = zip(rows, after, select_columns.per_row, strict=True)
             changes = [
-                (rendered, _written_changes(table, row, rendered, None, as_of))
+                (rendered, _written_changes(as_of, row, rendered, None))
                 for row, rendered, as_of in written
             ]
             self.log_row_activities(base, table, "insert_row", user, changes)
@@ -305,7 +304,7 @@ class RowStore(LinkStore, ActivityStore):
         for (row_id, row), as_of in zip(run, select_columns.per_row, strict=True):
             old, new = before.get(row_id), after.get(row_id)
             if old is not None and new is not None:
-                changes = _written_changes(table, row, new, old, as_of)
+                changes = _written_changes(as_of, row, new, old)
                 if changes:
                     entries.append((new, changes))
         self.log_row_activities(base, table, "modify_row", user, entries)
