@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,13 +34,19 @@ TABLE = "Bench"
 
 
 @contextmanager
-def emulator_process(latency_ms: float) -> Iterator[str]:
-    """The emulator command line on a free loopback port, over a seeded 1000-row table."""
+def emulator_process(
+    latency_ms: float, tables: Sequence[str] = (TABLE,), seed_rows: int = 1000
+) -> Iterator[str]:
+    """The emulator command line on a free loopback port, over tables of `seed_rows` rows."""
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "bench.sqlite3")
         with Emulator(api_token=TOKEN, db_path=db) as emulator:
-            emulator.add_table(TABLE, [("Name", "text"), ("Age", "number")])
-            emulator.append_rows(TABLE, [{"Name": f"row {i}", "Age": i} for i in range(1000)])
+            for table in tables:
+                emulator.add_table(table, [("Name", "text"), ("Age", "number")])
+                for start in range(0, seed_rows, 10_000):
+                    count = min(10_000, seed_rows - start)
+                    rows = [{"Name": f"row {i}", "Age": i} for i in range(start, start + count)]
+                    emulator.append_rows(table, rows)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]

@@ -1,5 +1,6 @@
 """Async client for the SeaTable REST API: typed errors, jittered backoff, shared pools."""
 
+from ._bulk import BulkError, BulkJob, BulkResult, ChunkFailure
 from ._client import Account, Base
 from ._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from ._exceptions import (
@@ -24,9 +25,13 @@ from ._exceptions import (
     ServiceUnavailableError,
     TLSVerificationError,
     UnexpectedResponseError,
+    WebhookError,
+    WebhookVerificationError,
 )
 from ._retry import RetryEvent, RetryPolicy
+from ._usage import Usage
 from ._version import __version__
+from .changes import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from .models import Column, Metadata, Table, View
 from .types import ColumnType
 
@@ -41,6 +46,11 @@ __all__ = [
     "BadRequestError",
     "Base",
     "BatchLimits",
+    "BulkError",
+    "BulkJob",
+    "BulkResult",
+    "Change",
+    "ChunkFailure",
     "Column",
     "ColumnType",
     "GatewayTimeoutError",
@@ -54,6 +64,10 @@ __all__ = [
     "RequestFailedError",
     "RetryEvent",
     "RetryPolicy",
+    "RowDeleted",
+    "RowInserted",
+    "RowUpdated",
+    "SchemaChanged",
     "SeaTableError",
     "SeaTableSecurityWarning",
     "SeaTableTruncationWarning",
@@ -62,6 +76,9 @@ __all__ = [
     "TLSVerificationError",
     "Table",
     "UnexpectedResponseError",
+    "Usage",
     "View",
+    "WebhookError",
+    "WebhookVerificationError",
     "__version__",
 ]

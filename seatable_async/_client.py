@@ -42,6 +42,7 @@ from ._transport import (
     TokenSource,
 )
 from ._types import NOT_GIVEN, NotGiven
+from ._usage import Usage
 from ._validation import (
     HTTP_METHODS,
     AnswerCheck,
@@ -59,6 +60,8 @@ from ._validation import (
 from .resources.account import AccountResource
 from .resources.base_info import SchemaCache, changes_schema
 from .resources.big_data import BigDataResource
+from .resources.bulk import BulkResource
+from .resources.changes import ChangesResource
 from .resources.columns import ColumnsResource
 from .resources.comments import CommentsResource
 from .resources.files import FilesResource
@@ -70,6 +73,7 @@ from .resources.rows import RowsResource
 from .resources.sql import SQLResource
 from .resources.tables import TablesResource
 from .resources.views import ViewsResource
+from .resources.webhooks import WebhooksResource
 from .types import AccountToken, BaseGrant
 
 __all__ = ["Account", "Base"]
@@ -162,7 +166,19 @@ class _Client(abc.ABC):
 
     @property
     def server_url(self) -> str:
+        """The server's root URL, as given (without a trailing slash)."""
         return self._session.server_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether the pool this client uses was closed; a closed client cannot be reopened."""
+        return self._session.closed
+
+    @property
+    def usage(self) -> Usage:
+        """API calls this client (and its `with_options` views) has sent so far, retries and
+        token exchanges included: what SeaTable Cloud counts against the monthly quota."""
+        return self._session.usage.snapshot()
 
     def with_options(
         self,
@@ -322,7 +338,9 @@ class _Client(abc.ABC):
 
 class Base(
     _Client,
+    BulkResource,
     NotificationsResource,
+    ChangesResource,
     FiltersResource,
     LinksResource,
     CommentsResource,
@@ -414,6 +432,7 @@ class Base(
 
     @property
     def workspace_id(self) -> int | None:
+        """The id of the base's workspace, known once a base token has been fetched."""
         return self._base.identity.workspace_id
 
     @property
@@ -461,7 +480,7 @@ class Base(
         return f"Base(server_url={self.server_url!r}, base_uuid={self.base_uuid!r})"
 
 
-class Account(_Client, AccountResource):
+class Account(_Client, AccountResource, WebhooksResource):
     """A SeaTable account: login name and password (as the official SDK), or an account token."""
 
     def __init__(

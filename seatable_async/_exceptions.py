@@ -34,6 +34,8 @@ __all__ = [
     "ServiceUnavailableError",
     "TLSVerificationError",
     "UnexpectedResponseError",
+    "WebhookError",
+    "WebhookVerificationError",
     "error_for_response",
     "message_from_body",
 ]
@@ -80,6 +82,16 @@ class SeaTableTruncationWarning(UserWarning):
 
 class InvalidInputError(SeaTableError, ValueError):
     """An argument was rejected before any request was sent."""
+
+
+class WebhookError(SeaTableError, ValueError):
+    """A request that claims to be a SeaTable webhook is not one: its body is not a webhook's
+    JSON (`parse_webhook`)."""
+
+
+class WebhookVerificationError(WebhookError):
+    """A webhook's `X-SeaTable-Signature` is missing or does not match its body and secret:
+    the request must be refused (401) and its body not trusted."""
 
 
 class APIConnectionError(SeaTableError):

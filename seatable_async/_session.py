@@ -19,6 +19,7 @@ from ._transport import (
     TokenSource,
     build_transport,
 )
+from ._usage import UsageCounter
 from .resources.base_info import SchemaCache
 
 __all__ = ["BaseIdentity", "BaseState", "Session", "pool_for"]
@@ -38,9 +39,10 @@ class Session:
         self.pool = pool
         self.tokens = tokens
         self.secrets = secrets
+        self.usage = UsageCounter()
         self.http = httpx.AsyncClient(
             base_url=server_url,
-            transport=build_transport(pool, tokens, secrets),
+            transport=build_transport(pool, tokens, secrets, self.usage),
             headers={"User-Agent": USER_AGENT},
         )
         self.closed = False

@@ -22,6 +22,8 @@ __all__ = [
     "BaseGrant",
     "BaseNotification",
     "BaseNotifications",
+    "BaseOperation",
+    "BaseOperations",
     "BaseRecord",
     "BaseRenamed",
     "BigDataRowsAdded",
@@ -59,6 +61,9 @@ __all__ = [
     "ViewAnswer",
     "ViewArchived",
     "ViewsAnswer",
+    "Webhook",
+    "WebhookAnswer",
+    "Webhooks",
     "Workspaces",
 ]
 
@@ -442,8 +447,50 @@ class RowActivity(TypedDict):
     dtable_uuid: NotRequired[str]
 
 
+class BaseOperation(TypedDict):
+    """One entry of the base's operation log (`getBaseActivityLog`): `operation` is a JSON text
+    whose `op_type` names the write (insert_rows, modify_rows, delete_column, ...)."""
+
+    author: str
+    app: str | None
+    op_time: int
+    """Milliseconds since the epoch."""
+    operation: str
+    op_id: int
+
+
+class BaseOperations(TypedDict):
+    """`getBaseActivityLog`: one page of the operation log, newest first."""
+
+    operations: list[BaseOperation]
+
+
 class RowActivities(TypedDict):
     """`listRowActivities`: one page of a row's activities and how many there are in all."""
 
     activities: list[RowActivity]
     total_count: int
+
+
+class Webhook(TypedDict):
+    """A base's webhook: where SeaTable POSTs each row change, and `settings.secret`, the key of
+    its `X-SeaTable-Signature` (`seatable_async.webhooks` verifies it)."""
+
+    id: int
+    dtable_uuid: str
+    url: str
+    creator: str
+    created_at: str
+    settings: dict[str, Any]
+
+
+class Webhooks(TypedDict):
+    """`listWebhooks`."""
+
+    webhook_list: list[Webhook]
+
+
+class WebhookAnswer(TypedDict):
+    """`createWebhook`, `updateWebhook`."""
+
+    webhook: Webhook

@@ -61,6 +61,14 @@ def jwt_expiry(token: str) -> float | None:
     return None
 
 
+def renewal_time(expiry: float | None, now: float) -> float:
+    """When a token that expires at `expiry` is renewed: a tenth of its lifetime left (at most
+    `TOKEN_REFRESH_MARGIN`) before; never for a token without an expiry."""
+    if expiry is None:
+        return float("inf")
+    return expiry - min(TOKEN_REFRESH_MARGIN, 0.1 * max(0.0, expiry - now))
+
+
 class RenewingToken:
     """A token fetched on first use, renewed before it expires, and shared by all callers.
 
@@ -103,9 +111,8 @@ class RenewingToken:
         expiry = jwt_expiry(token)
         if expiry is None and self._default_lifetime is not None:
             expiry = now + self._default_lifetime
-        margin = min(TOKEN_REFRESH_MARGIN, 0.1 * max(0.0, (expiry or now) - now))
         self._token = token
-        self._renew_at = float("inf") if expiry is None else expiry - margin
+        self._renew_at = renewal_time(expiry, now)
         return token
 
     def __repr__(self) -> str:

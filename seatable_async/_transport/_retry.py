@@ -9,6 +9,7 @@ import tenacity
 
 from .._exceptions import RetrySafety, SeaTableError, ServerError
 from .._retry import RetryEvent, RetryPolicy
+from .._usage import UsageCounter, count_retry
 from ._options import CallOptions, call_options, describe
 
 logger = logging.getLogger("seatable_async")
@@ -37,8 +38,11 @@ def _may_retry(options: CallOptions, error: BaseException) -> bool:
 class _Schedule:
     """tenacity's retry, wait, stop and before_sleep hooks for one call under one policy."""
 
-    def __init__(self, options: CallOptions, request: httpx.Request) -> None:
+    def __init__(
+        self, options: CallOptions, request: httpx.Request, usage: UsageCounter | None
+    ) -> None:
         self.options = options
+        self.usage = usage
         self.policy: RetryPolicy = options.retry
         self.request = request
         deadline = options.deadline
@@ -62,6 +66,7 @@ class _Schedule:
 
     def before_sleep(self, state: tenacity.RetryCallState) -> None:
         error = _failure(state)
+        count_retry(self.usage)
         event = RetryEvent(
             attempt=state.attempt_number,
             delay=state.upcoming_sleep,
@@ -89,12 +94,13 @@ class RetryTransport(httpx.AsyncBaseTransport):
     `tenacity.RetryError`), with `.attempts` set.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, usage: UsageCounter | None = None) -> None:
         self._inner = inner
+        self._usage = usage
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         options = call_options(request)
-        schedule = _Schedule(options, request)
+        schedule = _Schedule(options, request, self._usage)
         retrying = tenacity.AsyncRetrying(
             retry=schedule.retry,
             wait=schedule.wait,

@@ -1,5 +1,5 @@
-"""Base notifications (list, mark seen, delete), snapshots and row activities (ours only: the
-official SDK has none)."""
+"""Base notifications (list, mark seen, delete), snapshots, row activities and the base's
+operation log (ours only: the official SDK has none)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from .._validation import require_flag, require_int, require_text
 from ..types import (
     BaseNotification,
     BaseNotifications,
+    BaseOperation,
+    BaseOperations,
     RowActivities,
     SnapshotCreated,
     Success,
@@ -38,6 +40,11 @@ CREATE_SNAPSHOT: Operation[SnapshotCreated] = Operation(
 LIST_ROW_ACTIVITIES: Operation[RowActivities] = Operation(
     "list_row_activities", "listRowActivities", "GET",
     "/api-gateway/api/v2/dtables/{base_uuid}/activities/", "base", RowActivities,
+)  # fmt: skip
+
+GET_BASE_ACTIVITY_LOG: Operation[BaseOperations] = Operation(
+    "get_base_activity_log", "getBaseActivityLog", "GET",
+    "/api-gateway/api/v2/dtables/{base_uuid}/operations/", "base", BaseOperations,
 )  # fmt: skip
 
 
@@ -79,6 +86,12 @@ class NotificationsResource(GatewayResource):
             "per_page": require_int("per_page", per_page, 1),
         }
         return await self._call(LIST_ROW_ACTIVITIES, params=params)
+
+    async def get_base_activity_log(self, page: int = 1) -> list[BaseOperation]:
+        """One page of the base's operation log, newest first: each write with its author,
+        time and operation (`getBaseActivityLog`)."""
+        params = {"page": require_int("page", page, 1)}
+        return (await self._call(GET_BASE_ACTIVITY_LOG, params=params))["operations"]
 
 
 def _seen(seen: object) -> dict[str, str]:

@@ -24,10 +24,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import _custom_assets, _gateway, _web, _web_account
+from . import _custom_assets, _gateway, _web, _web_account, _webhooks
 from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
@@ -95,9 +95,12 @@ def _gateway_endpoint(
                 raise _gateway.read_only_error()
             user = str(payload.get("username") or emulator.user_id)
             body = await request.body()
-            return handler(_gateway.Call(emulator, request, base, user, permission, body))
+            response = handler(_gateway.Call(emulator, request, base, user, permission, body))
         except APIError as exc:
             return JSONResponse(exc.body, exc.status)
+        if emulator.realtime is not None:
+            await emulator.realtime.flush(base.uuid)
+        return response
 
     return endpoint
 
@@ -126,15 +129,17 @@ _LAST_PLACEHOLDER = re.compile(r"\{(\w+)\}/$")
 
 def build_app(emulator: Emulator) -> Starlette:
     """The ASGI app serving ``emulator``."""
-    routes: list[Route] = []
+    routes: list[BaseRoute] = []
     for method, suffix, handler in _gateway.ROUTES:
         endpoint = _gateway_endpoint(emulator, method, suffix, handler)
         path = suffix if suffix.startswith("/api/") else GATEWAY_PREFIX + suffix
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
-    web_routes = (*_custom_assets.ROUTES, *_web.ROUTES, *_web_account.ROUTES)
+    web_routes = (*_custom_assets.ROUTES, *_web.ROUTES, *_web_account.ROUTES, *_webhooks.ROUTES)
     for method, path, web_handler, auth in web_routes:
         endpoint = _web_endpoint(emulator, web_handler, auth)
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
+    if emulator.realtime is not None:
+        routes.append(emulator.realtime.route())
     app = Starlette(middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
     app.router = IndexedRouter(routes)
     return app

@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -19,6 +19,10 @@ from ._faults import DEFAULT_SLOW_SECONDS, FaultPlan
 from ._ratelimit import RateLimiter
 from ._store import Base, Json, Store
 from ._waits import Waits
+from ._webhooks import WebhookDispatcher
+
+if TYPE_CHECKING:
+    from ._realtime import RealtimeHub
 
 __all__ = ["Emulator", "RequestRecord"]
 
@@ -77,6 +81,8 @@ class Emulator:
         """Slow answers in flight, which a stopping server ends at once."""
         self.request_log: list[RequestRecord] = []
         self.store = Store(db_path, rng=self.rng, clock=self._now)
+        self.webhooks = WebhookDispatcher(self.store)
+        """Posts every committed row change to its base's webhooks; `flush()` waits for them."""
         self.secret = bytes.fromhex(
             self.store.setting("jwt_secret", lambda: self.rng.randbytes(32).hex())
         )
@@ -93,12 +99,16 @@ class Emulator:
         if self.store.api_token(api_token) is None:
             self.store.add_api_token(base, api_token, "emulator", "rw", self.user_id)
         self.base_uuid = base.uuid
+        self.realtime: RealtimeHub | None = _realtime_hub(self)
+        """The socket.io channel (``/api-gateway/socket.io``); None without the ``realtime``
+        extra. Served over a real socket only (``serve``)."""
         self.app = build_app(self)
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Release the SQLite connection."""
+        """Stop webhook deliveries and release the SQLite connection."""
+        self.webhooks.close()
         self.store.close()
 
     def __enter__(self) -> Emulator:
@@ -268,3 +278,12 @@ class Emulator:
         if base is None:
             raise LookupError(f"no base {base_uuid}")
         return self.store.add_notification(base, self.user_id, msg_type, dict(detail))
+
+
+def _realtime_hub(emulator: Emulator) -> RealtimeHub | None:
+    """A socket.io hub for ``emulator``, or None when python-socketio is not installed."""
+    try:
+        from ._realtime import RealtimeHub
+    except ImportError:
+        return None
+    return RealtimeHub(emulator)

@@ -1,4 +1,5 @@
-"""A failed request changes nothing: rows, tables and schema stay as they were."""
+"""A failed request changes nothing: rows, tables, schema and the operation log stay as they
+were."""
 
 from __future__ import annotations
 
@@ -91,8 +92,10 @@ async def test_a_failed_write_leaves_rows_and_schema_unchanged(
     metadata = copy.deepcopy(emulator.base.metadata)
     rows = emulator.rows("Contacts")
     async with gateway_for(emulator) as gw:
+        logged = (await gw.request("GET", "/operations/")).json()
         failed = await gw.request(method, path, json=body)
         after = await gw.request("GET", "/metadata/")
+        assert (await gw.request("GET", "/operations/")).json() == logged
     assert failed.status_code in (400, 404), failed.text
     assert after.json()["metadata"] == metadata
     assert emulator.rows("Contacts") == rows

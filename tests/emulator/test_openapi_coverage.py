@@ -28,7 +28,7 @@ _PATH = re.compile(r"^  (/\S+):\s*$")
 _METHOD = re.compile(r"^    (get|post|put|delete|patch):\s*$")
 _OPERATION = re.compile(r"^      operationId:\s*(\w+)")
 _OPENAPI_DOCUMENT = re.compile(r"^openapi:", re.MULTILINE)
-SERVED = 51
+SERVED = 52
 """Spec operations served today. The unserved list may only shrink: raise this with it."""
 
 

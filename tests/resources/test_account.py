@@ -135,6 +135,11 @@ async def test_api_tokens_are_masked_in_later_errors(server: respx.MockRouter) -
         (lambda a: a.delete_api_token(7, "B", None), "app_name"),
         (lambda a: a.list_workspaces(detail="no"), "detail"),
         (lambda a: a.star_base(""), "base_uuid"),
+        (lambda a: a.create_webhook(7, "B", ""), "url"),
+        (lambda a: a.create_webhook(7, "B", "http://x", secret=""), "secret"),
+        (lambda a: a.update_webhook(7, "B", 0), "webhook_id"),
+        (lambda a: a.delete_webhook(0, "B", 1), "workspace_id"),
+        (lambda a: a.list_webhooks(7, ""), "base_name"),
     ],
 )
 async def test_bad_arguments_are_refused_before_any_request(

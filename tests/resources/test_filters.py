@@ -3,6 +3,7 @@ read, a view intersected through `listRows`, refusals that send nothing; then th
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -212,8 +213,8 @@ def names(predicate: Callable[[dict[str, Any]], bool]) -> set[str]:
     return {p["Name"] for p in PEOPLE if predicate(p)}
 
 
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
+@contextlib.contextmanager
+def people_emulator() -> Iterator[Emulator]:
     with Emulator(api_token=TOKEN) as emulator:
         emulator.add_table(
             "People",
@@ -224,8 +225,28 @@ def emulator() -> Iterator[Emulator]:
         yield emulator
 
 
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[Emulator]:
+    """The people table, built once for the tests that only read it."""
+    with people_emulator() as emulator:
+        yield emulator
+
+
 @pytest.fixture
-async def base(emulator: Emulator) -> AsyncIterator[Base]:
+def emulator() -> Iterator[Emulator]:
+    """The people table for a test that changes the base."""
+    with people_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def base(shared_emulator: Emulator) -> AsyncIterator[Base]:
+    async with serve(shared_emulator) as url, Base(TOKEN, url) as base:
+        yield base
+
+
+@pytest.fixture
+async def own_base(emulator: Emulator) -> AsyncIterator[Base]:
     async with serve(emulator) as url, Base(TOKEN, url) as base:
         yield base
 
@@ -303,24 +324,24 @@ async def test_rows_come_keyed_by_column_name(base: Base) -> None:
     assert row["Born"].startswith("2020-01-08")
 
 
-async def test_a_view_restricts_and_orders_the_rows(emulator: Emulator, base: Base) -> None:
-    metadata = await base.get_metadata()
+async def test_a_view_restricts_and_orders_the_rows(emulator: Emulator, own_base: Base) -> None:
+    metadata = await own_base.get_metadata()
     [table] = [table for table in metadata["tables"] if table["name"] == "People"]
     keys = {column["name"]: column["key"] for column in table["columns"]}
-    await base.request("POST", "views/", params={"table_name": "People"}, json={"name": "Old"})
+    await own_base.request("POST", "views/", params={"table_name": "People"}, json={"name": "Old"})
     old = {"column_key": keys["Age"], "filter_predicate": "greater", "filter_term": 1000}
-    await base.request(
+    await own_base.request(
         "PUT",
         "views/Old/",
         params={"table_name": "People"},
         json={"filters": [old], "sorts": [{"column_key": keys["Age"], "sort_type": "down"}]},
     )
-    result = await base.filter("People", "Done = true", view_name="Old")
+    result = await own_base.filter("People", "Done = true", view_name="Old")
     expected = sorted(
         (p for p in PEOPLE if p["Done"] and age(p) > 1000), key=lambda p: age(p), reverse=True
     )
     assert [row["Name"] for row in result] == [p["Name"] for p in expected]
-    filtered = await base.filter_rows("People", [f("Status", "is", "closed")], view_name="Old")
+    filtered = await own_base.filter_rows("People", [f("Status", "is", "closed")], view_name="Old")
     assert [row["Age"] for row in filtered] == sorted(
         (age(p) for p in PEOPLE if p["Status"] == "closed" and age(p) > 1000), reverse=True
     )

@@ -194,3 +194,51 @@ async def test_row_activities_round_trip_through_the_emulator() -> None:
         assert [a["op_type"] for a in second["activities"]] == ["insert_row"]
         await base.delete_row("Notes", row_id)
         assert (await base.list_row_activities(row_id))["activities"][0]["op_type"] == "delete_row"
+
+
+async def test_get_base_activity_log_sends_the_page(server: respx.MockRouter) -> None:
+    entry = {"author": "a@auth.local", "app": None, "op_time": 1, "operation": "{}", "op_id": 7}
+    route = server.get(f"{GATEWAY}/operations/").respond(200, json={"operations": [entry]})
+    async with Base(API_TOKEN, SERVER) as base:
+        assert await base.get_base_activity_log() == [entry]
+        assert dict(route.calls.last.request.url.params) == {"page": "1"}
+        await base.get_base_activity_log(4)
+    assert dict(route.calls.last.request.url.params) == {"page": "4"}
+
+
+@pytest.mark.parametrize("page", [0, "2", True])
+async def test_a_bad_activity_log_page_is_refused(server: respx.MockRouter, page: object) -> None:
+    await assert_refused(server, lambda base: base.get_base_activity_log(page), "page")  # type: ignore[arg-type]
+
+
+async def test_the_activity_log_has_one_entry_per_write_newest_first() -> None:
+    emulator = Emulator(api_token=TOKEN)
+    emulator.add_table("Notes", [("Text", "text"), ("Count", "number")])
+    async with emulated_base(emulator) as base:
+        appended = await base.batch_append_rows("Notes", [{"Count": 1}, {}])
+        ids = [row["_id"] for row in appended["row_ids"]]
+        await base.update_row("Notes", ids[0], {"Count": 2})
+        await base.insert_column("Notes", "Extra", "text")
+        await base.delete_row("Notes", ids[1])
+        log = await base.get_base_activity_log()
+        assert await base.get_base_activity_log(2) == []
+    operations = [json.loads(entry["operation"]) for entry in log]
+    assert [op["op_type"] for op in operations] == [
+        "delete_rows",
+        "insert_column",
+        "modify_rows",
+        "insert_rows",
+    ]
+    deleted, inserted_column, modified, inserted = operations
+    assert inserted["row_ids"] == ids
+    assert len(inserted["row_datas"]) == 2
+    (notes,) = [table for table in emulator.base.tables if table["name"] == "Notes"]
+    count_key = notes["columns"][1]["key"]
+    assert modified["updated"] == {ids[0]: {count_key: 2}}
+    assert modified["old_rows"] == {ids[0]: {count_key: 1}}
+    assert inserted_column["table_id"] == notes["_id"]
+    assert inserted_column["column_name"] == "Extra"
+    assert deleted["row_ids"] == [ids[1]]
+    assert [entry["op_id"] for entry in log] == sorted((e["op_id"] for e in log), reverse=True)
+    assert {entry["author"] for entry in log} == {emulator.user_id}
+    assert all(isinstance(entry["op_time"], int) for entry in log)

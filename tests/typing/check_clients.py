@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from seatable_async import Account, Base
+from seatable_async import Account, Base, BulkError, BulkJob, BulkResult, ChunkFailure
 from seatable_async.types import Row
 
 
@@ -28,3 +28,20 @@ async def clients_keep_their_types() -> None:
         opened = await account.get_base(1, "Base")
         assert_type(opened, Base)
         await account.list_rows("Table1")  # type: ignore[attr-defined]
+
+
+async def bulk_jobs_keep_their_types() -> None:
+    async with Base("api-token", "https://cloud.seatable.io") as base:
+        job = base.bulk_append("Table1", [{"Name": "a"}], key="Name")
+        assert_type(job, BulkJob)
+        result = await job
+        assert_type(result, BulkResult)
+        assert_type(result.row_ids, list[str])
+        assert_type(job.result, BulkResult)
+        upserted = await base.bulk_upsert("Table1", [{"Name": "a"}], key=("Name", "Age"))
+        assert_type(upserted.created, int)
+        try:
+            await base.bulk_delete("Table1", ["id"], on_progress=lambda done, total: None)
+        except BulkError as error:
+            assert_type(error.failures, tuple[ChunkFailure, ...])
+        base.bulk_upsert("Table1", [{"Name": "a"}])  # type: ignore[call-arg]

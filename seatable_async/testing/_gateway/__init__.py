@@ -77,13 +77,40 @@ _OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("PUT", "/notifications/{notification_id}/", notifications.mark_notification),
     ("POST", "/snapshot/", snapshots.create_snapshot),
     ("GET", "/activities/", activities.list_row_activities),
+    ("GET", "/operations/", activities.list_base_operations),
 )
 """Every served base operation: method, path below ``/api-gateway/api/v2/dtables/{base_uuid}``
 (or, when it starts with ``/api/``, a full dtable-web path that takes a base token), handler."""
 
 
+LOGGED_OPERATIONS: dict[Handler, str] = {
+    tables.create_table: "insert_table",
+    tables.rename_table: "rename_table",
+    tables.delete_table: "delete_table",
+    tables.duplicate_table: "duplicate_table",
+    views.create_view: "insert_view",
+    views.update_view: "modify_view",
+    views.delete_view: "delete_view",
+    columns.insert_column: "insert_column",
+    columns.update_column: "modify_column",
+    columns.delete_column: "delete_column",
+    columns.append_columns: "insert_columns",
+    columns.add_select_options: "add_column_options",
+    columns.update_select_options: "modify_column_options",
+    columns.delete_select_options: "delete_column_options",
+    columns.update_column_cascade: "modify_column_cascade",
+    links.create_links: "add_links",
+    links.update_links: "update_links",
+    links.delete_links: "remove_links",
+    rows.lock_rows: "lock_rows",
+    rows.unlock_rows: "unlock_rows",
+}
+"""Writes the operation log records by the request (their ``op_type``); row writes log the
+rows they change instead."""
+
 ROUTES: tuple[tuple[str, str, Endpoint], ...] = tuple(
-    (method, path, atomic(handler)) for method, path, handler in _OPERATIONS
+    (method, path, atomic(handler, LOGGED_OPERATIONS.get(handler)))
+    for method, path, handler in _OPERATIONS
 )
 """The operations as served: each request runs in one store transaction (see :func:`atomic`)."""
 

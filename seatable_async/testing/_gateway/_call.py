@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -118,18 +119,40 @@ Handler = Callable[[Call], Any]
 Endpoint = Callable[[Call], Response]
 
 
-def atomic(handler: Handler) -> Endpoint:
+def atomic(handler: Handler, op_type: str | None = None) -> Endpoint:
     """One request, one store transaction: a handler that raises, or whose answer cannot be
     rendered, leaves the base unchanged. The answer is rendered under the store lock, so it is
     a consistent snapshot. Handlers check client values themselves (an :class:`APIError`);
-    any other exception is an emulator bug and stays a visible 500."""
+    any other exception is an emulator bug and stays a visible 500.
+
+    A handler with an ``op_type`` (a schema write) journals it for the base's operation log;
+    row writes journal their rows themselves."""
 
     @functools.wraps(handler)
     def run(call: Call) -> Response:
         with call.store.transaction():
-            return JSONResponse(handler(call))
+            response = JSONResponse(handler(call))
+            if op_type is not None:
+                call.store.journal_operation(call.base, call.user, _operation(call, op_type))
+            return response
 
     return run
+
+
+def _operation(call: Call, op_type: str) -> Json:
+    """A schema write as the operation log shows it: its kind, the request's fields and the
+    table's id when the table (still) exists."""
+    try:
+        body = json.loads(call.raw_body) if call.raw_body else {}
+    except ValueError:
+        body = {}
+    fields = {**call.request.path_params, **(body if isinstance(body, dict) else {})}
+    fields.pop("base_uuid", None)
+    name = fields.get("table_name")
+    table = next((t for t in call.base.tables if t["name"] == name), None)
+    if table is not None:
+        fields.setdefault("table_id", table["_id"])
+    return {"op_type": op_type, **fields}
 
 
 def list_field(value: Any, what: str, limit: int | None = None) -> list[Any]:

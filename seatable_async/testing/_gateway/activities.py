@@ -1,13 +1,15 @@
-"""The row-activity handler (``listRowActivities``), paged by ``page`` and ``per_page``."""
+"""The row-activity (``listRowActivities``) and base operation log (``getBaseActivityLog``)
+handlers."""
 
 from __future__ import annotations
 
 from .._errors import gateway_error
 from .._http import query_int
 from .._store import Json
+from .._store.operations import OPERATIONS_PER_PAGE
 from ._call import NATURAL, POSITIVE, Call
 
-__all__ = ["list_row_activities"]
+__all__ = ["list_base_operations", "list_row_activities"]
 
 
 def list_row_activities(call: Call) -> Json:
@@ -23,4 +25,13 @@ def list_row_activities(call: Call) -> Json:
     if (page - 1) * per_page not in NATURAL:
         raise gateway_error(400, "page invalid")
     result: Json = call.store.row_activities(call.base, row_id, (page - 1) * per_page, per_page)
+    return result
+
+
+def list_base_operations(call: Call) -> Json:
+    """``getBaseActivityLog``: the base's operation log, newest first, a page at a time."""
+    page = query_int(call.request, "page", 1, gateway_error)
+    if page not in POSITIVE or (page - 1) * OPERATIONS_PER_PAGE not in NATURAL:
+        raise gateway_error(400, "page invalid")
+    result: Json = call.store.base_operations(call.base, page)
     return result

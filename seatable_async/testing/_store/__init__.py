@@ -6,7 +6,7 @@ All identifiers written into SQL are generated here (ids/keys are alphanumeric) 
 user values always travel as bound parameters.
 
 One module per aggregate (``schema``, ``rows``, ``links``, ``comments``, ``notifications``,
-``snapshots``, ``assets``, ``bases``);
+``snapshots``, ``assets``, ``bases``, ``operations``, ``webhooks``);
 :class:`Store` combines them over the shared plumbing of ``_core``.
 """
 
@@ -20,6 +20,7 @@ from .links import LINK_CELL_MAX
 from .notifications import NotificationStore
 from .rows import SYSTEM_COLUMN_TYPES, SYSTEM_RENDER
 from .snapshots import SNAPSHOT_INTERVAL, SnapshotStore
+from .webhooks import WebhookStore
 
 __all__ = [
     "LINK_CELL_MAX",
@@ -32,5 +33,5 @@ __all__ = [
 ]
 
 
-class Store(BaseStore, CommentStore, NotificationStore, SnapshotStore, AssetStore):
+class Store(BaseStore, CommentStore, NotificationStore, SnapshotStore, AssetStore, WebhookStore):
     """Thread-safe owner of the SQLite connection and of every base's state."""

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .._cells import format_timestamp, quote_ident
@@ -100,7 +100,11 @@ class StoreCore:
         self._lock = threading.RLock()
         self._depth = 0
         self._rng = rng
-        self._clock = clock
+        self._wall_clock = clock
+        self._latest = datetime.min.replace(tzinfo=timezone.utc)
+        """The latest time handed out: the store's times never go back."""
+        self._stamp: datetime | None = None
+        """The write stamp of the outermost unit in progress (see :meth:`now`)."""
         self._bases: dict[str, Base] = {}
         self._db.executescript(_INTERNAL_SCHEMA)
         self._load_bases()
@@ -123,21 +127,38 @@ class StoreCore:
             savepoint = f"unit{self._depth}"
             self._db.execute(f"SAVEPOINT {savepoint}")
             self._depth += 1
+            outermost = self._depth == 1
             try:
                 yield self._db
+                if outermost:
+                    self._before_commit(self._db)
             except BaseException:
                 try:
                     if self._db.in_transaction:
                         self._db.execute(f"ROLLBACK TO {savepoint}")
                         self._db.execute(f"RELEASE {savepoint}")
                 finally:
-                    if self._depth == 1 or not self._db.in_transaction:
+                    if outermost or not self._db.in_transaction:
                         self._load_bases()
+                        self._discard_journal()
                 raise
             else:
                 self._db.execute(f"RELEASE {savepoint}")
+                if outermost:
+                    self._after_commit()
             finally:
                 self._depth -= 1
+                if outermost:
+                    self._stamp = None
+
+    def _before_commit(self, db: sqlite3.Connection) -> None:
+        """Runs inside the outermost unit, just before it commits (the operation log)."""
+
+    def _after_commit(self) -> None:
+        """Runs once the outermost unit has committed (commit listeners)."""
+
+    def _discard_journal(self) -> None:
+        """Forgets what a rolled-back unit noted for its commit."""
 
     def _load_bases(self) -> None:
         """Make ``_bases`` mirror ``emu_bases``, updating known Base objects in place."""
@@ -194,8 +215,20 @@ class StoreCore:
             if option_id not in used:
                 return option_id
 
+    def _clock(self) -> datetime:
+        """The store's time: one per outermost unit, as SeaTable stamps a batch, and later than
+        every time handed out before (by a millisecond when the clock has not moved), so every
+        update changes ``_mtime``."""
+        stamp = self._stamp
+        if stamp is None:
+            stamp = max(self._wall_clock(), self._latest + timedelta(milliseconds=1))
+            self._latest = stamp
+            if self._depth:
+                self._stamp = stamp
+        return stamp
+
     def now(self) -> str:
-        """Timestamp for ``_ctime``/``_mtime``."""
+        """The store's time as ``_ctime``/``_mtime`` text."""
         return format_timestamp(self._clock())
 
     @property

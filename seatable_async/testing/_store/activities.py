@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from ._core import Base, Json, StoreCore
+from ._core import Base, Json
+from .operations import OperationLog, RowChange
 
 __all__ = ["ActivityStore"]
 
@@ -71,7 +72,40 @@ class _DetailText:
         return f'{self._head}{_json(row_name)}, "row_data": [{", ".join(cells)}]}}'
 
 
-class ActivityStore(StoreCore):
+class _JournalCells:
+    """The ``row_data`` cells the operation log journals for a row: what the activity's detail
+    holds, with each column's live ``data`` (not a copy as of the row)."""
+
+    def __init__(self, table: Json, *, with_old: bool) -> None:
+        self._with_old = with_old
+        self._live = {column["key"]: column for column in table["columns"]}
+        self._fixed: dict[str, Json] = {}
+
+    def _column(self, column: Json) -> Json:
+        key = column["key"]
+        fixed = self._fixed.get(key)
+        if fixed is None:
+            live = self._live.get(key, column)
+            fixed = self._fixed[key] = {
+                "column_key": key,
+                "column_name": column["name"],
+                "column_type": column["type"],
+                "column_data": live.get("data") or {},
+            }
+        return fixed
+
+    def row_data(self, changes: Sequence[tuple[Json, object, object]]) -> list[Json]:
+        """One ``{column_key, column_name, column_type, column_data, value[, old_value]}`` per
+        change."""
+        if self._with_old:
+            return [
+                {**self._column(column), "value": value, "old_value": old}
+                for column, value, old in changes
+            ]
+        return [{**self._column(column), "value": value} for column, value, _ in changes]
+
+
+class ActivityStore(OperationLog):
     """The activity log of a base's rows, newest first."""
 
     def log_row_activity(
@@ -98,13 +132,20 @@ class ActivityStore(StoreCore):
         """Record ``op_type`` on many rows at once: (row, changes) as :meth:`log_row_activity`."""
         first = table["columns"][0]["key"] if table["columns"] else None
         details = _DetailText(table, with_old=op_type != "insert_row")
+        cells = _JournalCells(table, with_old=op_type != "insert_row")
         now = self.now()
+        op_time = self._clock().timestamp()
         records = []
         for row, changes in entries:
             name = row.get(first) if first is not None else None
             row_name = name if isinstance(name, str) else "" if name is None else str(name)
             detail = details.text(row_name, changes)
             records.append((base.uuid, row["_id"], user, op_type, now, detail))
+            row_data = cells.row_data(changes)
+            change = RowChange(
+                base.uuid, table["_id"], table["name"], op_type, user, row, row_data, op_time
+            )
+            self.journal_row(change)
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO emu_activities (base_uuid, row_id, op_user, op_type, op_time, detail)"

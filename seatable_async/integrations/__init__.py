@@ -1,0 +1,1 @@
+"""Glue for web frameworks; each one needs its framework's extra (`seatable-async[fastapi]`)."""

@@ -1,0 +1,36 @@
+"""The change feed of a base (`changes()`): typed events from the best source available."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from ..changes._events import Change
+from ..changes._select import DEFAULT_POLL_INTERVAL, SourceChoice
+from ..changes._select import changes as _changes
+from ..changes._source import Sleep
+from .base_info import BaseInfoResource
+
+
+class ChangesResource(BaseInfoResource):
+    """`changes()`: ours only (the official SDK has a sync socket.io listener instead)."""
+
+    def changes(
+        self,
+        table_name: str | None = None,
+        *,
+        since: str | datetime | None = None,
+        source: SourceChoice = "auto",
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        sleep: Sleep | None = None,
+    ) -> AsyncIterator[Change]:
+        """Every change to the base (or to one table) from now on, or after `since` (an event's
+        `cursor`, or an aware datetime), until the caller stops iterating.
+
+        `source="auto"` takes the realtime channel when `seatable-async[realtime]` is installed,
+        the event loop is asyncio (python-socketio runs on nothing else: trio polls) and the
+        server offers it, else polls every `poll_interval` seconds (waiting with `sleep`,
+        `anyio.sleep` unless given; the realtime source waits with it between reconnections).
+        Arguments are checked before any request.
+        """
+        return _changes(self, table_name, since, source, poll_interval, sleep)  # type: ignore[arg-type]
