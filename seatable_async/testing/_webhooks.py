@@ -21,7 +21,7 @@ import httpx
 from ..webhooks import SIGNATURE_HEADER, sign
 from ._errors import web_error
 from ._store import Base, Json, Store
-from ._store.operations import RowChange
+from ._store.operations import RowBatch, RowChange
 from ._web import Auth, Handler, WebCall, _account_base
 
 __all__ = ["ROUTES", "WebhookDelivery", "WebhookDispatcher"]
@@ -73,16 +73,18 @@ class WebhookDispatcher:
         """Every delivery made, in order, with its outcome."""
         store.commit_listeners.append(self._committed)
 
-    def _committed(self, changes: Sequence[RowChange]) -> None:
-        """Runs under the store lock right after a commit: only reads and enqueues."""
+    def _committed(self, rows: Sequence[RowBatch]) -> None:
+        """Runs under the store lock right after a commit: only reads and enqueues (a base
+        without webhooks costs one look-up, its rows are not expanded)."""
         hooks: dict[str, list[Json]] = {}
         batch: list[WebhookDelivery] = []
+        changes = [
+            change
+            for row_batch in rows
+            if self._hooks(hooks, row_batch.base_uuid)
+            for change in row_batch.changes()
+        ]
         for change in changes:
-            if change.base_uuid not in hooks:
-                found = self._store.webhooks(change.base_uuid)
-                hooks[change.base_uuid] = [h for h in found if is_loopback_url(h["url"])]
-            if not hooks[change.base_uuid]:
-                continue
             body = json.dumps(_payload(change), default=str).encode()
             for hook in hooks[change.base_uuid]:
                 headers = {"Content-Type": "application/json"}
@@ -102,6 +104,13 @@ class WebhookDispatcher:
                         target=self._deliver, name="emulator-webhooks", daemon=True
                     )
                     self._thread.start()
+
+    def _hooks(self, hooks: dict[str, list[Json]], base_uuid: str) -> list[Json]:
+        """The loopback webhooks of ``base_uuid``, looked up once per commit into ``hooks``."""
+        if base_uuid not in hooks:
+            found = self._store.webhooks(base_uuid)
+            hooks[base_uuid] = [h for h in found if is_loopback_url(h["url"])]
+        return hooks[base_uuid]
 
     def _deliver(self) -> None:
         with httpx.Client(timeout=self._timeout, trust_env=False) as client:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
 from seatable_async.testing import Emulator
-from seatable_async.testing._store.activities import _DetailText
+from seatable_async.testing._store.batches import (
+    ENCODER,
+    batch_activities,
+    batch_payload,
+    load_payload,
+    row_operation,
+)
 
 from .conftest import gateway_for
 
@@ -96,13 +103,19 @@ VALUES: list[object] = [
 VALUES += [["a", 1], ["ü", 'q"'], {"lat": 1.5}, [], {}]
 
 
-@pytest.mark.parametrize("with_old", [False, True])
-def test_detail_text_is_the_json_encoding_of_the_detail(with_old: bool) -> None:
-    """The detail written from pieces is what ``json.dumps(detail, default=str)`` writes."""
-    table = {"_id": "T1", "name": "Tâble"}
+@pytest.mark.parametrize("op_type", ["insert_row", "modify_row", "delete_row"])
+def test_a_stored_batch_gives_back_each_detail_and_the_log_entry(op_type: str) -> None:
+    """A row's activity detail and the log entry read back from a stored batch encode as
+    ``json.dumps(..., default=str)`` of what was written, a value JSON cannot hold included."""
+    when = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    table = {"_id": "T1", "name": "Tâble", "columns": [{"key": "0000"}]}
     select = {"key": "s", "name": "Tags", "type": "multiple-select", "data": {"options": []}}
     text = {"key": "0000", "name": "Name", "type": "text", "data": None}
-    changes = [(select if i % 2 else text, value, VALUES[-1 - i]) for i, value in enumerate(VALUES)]
+    values = [*VALUES, when]
+    changes = [(select if i % 2 else text, value, values[-1 - i]) for i, value in enumerate(values)]
+    with_old = op_type != "insert_row"
+    row = {"_id": "r1", "0000": "row ü", "s": ["a"], "when": when}
+    other = {"_id": "r2", "0000": 5}
     detail = {
         "table_id": "T1",
         "table_name": "Tâble",
@@ -119,8 +132,20 @@ def test_detail_text_is_the_json_encoding_of_the_detail(with_old: bool) -> None:
             for column, value, old in changes
         ],
     }
-    written = _DetailText(table, with_old=with_old).text("row ü", changes)
-    assert written == json.dumps(detail, default=str)
-    assert _DetailText(table, with_old=with_old).text("", []) == json.dumps(
-        {"table_id": "T1", "table_name": "Tâble", "row_name": "", "row_data": []}
-    )
+    stored = load_payload(batch_payload(table, op_type, [(other, []), (row, changes)]))
+    read = batch_activities(stored, 7, op_type, "r1")
+    assert [activity_id for activity_id, _ in read] == [8]
+    assert ENCODER.encode(read[0][1]) == json.dumps(detail, default=str)
+    assert batch_activities(stored, 7, op_type, "r2")[0][1]["row_name"] == "5"
+    cells = {cell["column_key"]: cell for cell in detail["row_data"]}
+    expected: dict[str, object] = {
+        "insert_row": {"row_datas": [other, row]},
+        "modify_row": {
+            "updated": {"r2": {}, "r1": {k: c["value"] for k, c in cells.items()}},
+            "old_rows": {"r2": {}, "r1": {k: c.get("old_value") for k, c in cells.items()}},
+        },
+        "delete_row": {"deleted_rows": [other, row]},
+    }[op_type]
+    grouped = {"op_type": f"{op_type}s", "table_id": "T1", "row_ids": ["r2", "r1"], **expected}
+    operation = row_operation(op_type, [stored])
+    assert ENCODER.encode(operation) == json.dumps(grouped, default=str)

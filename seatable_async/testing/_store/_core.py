@@ -49,9 +49,6 @@ CREATE TABLE IF NOT EXISTS emu_notifications (
 CREATE TABLE IF NOT EXISTS emu_snapshots (
     seq INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL, dtable_name TEXT NOT NULL,
     commit_id TEXT NOT NULL, ctime INTEGER NOT NULL, fingerprint TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS emu_activities (
-    id INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL, row_id TEXT NOT NULL,
-    op_user TEXT NOT NULL, op_type TEXT NOT NULL, op_time TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS emu_assets (
     base_uuid TEXT NOT NULL, path TEXT NOT NULL, content BLOB NOT NULL,
     PRIMARY KEY (base_uuid, path));

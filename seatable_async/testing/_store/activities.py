@@ -1,108 +1,15 @@
-"""Row activities: one record per inserted, modified or deleted row (``listRowActivities``)."""
+"""Row activities: one record per inserted, modified or deleted row (``listRowActivities``),
+stored as row batches (see ``batches``) and expanded when read."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
-from json.encoder import encode_basestring_ascii
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from ._core import Base, Json
-from .operations import OperationLog, RowChange
+from .batches import Change, RowBatch, batch_activities, batch_payload, load_payload
+from .operations import OperationLog
 
 __all__ = ["ActivityStore"]
-
-_DETAIL = json.JSONEncoder(default=str)
-"""Encodes an activity's detail (``json.dumps(detail, default=str)``, built once)."""
-
-_SCALARS: dict[type, Callable[[Any], str]] = {
-    str: encode_basestring_ascii,
-    int: int.__repr__,
-    bool: lambda value: "true" if value else "false",
-    type(None): lambda value: "null",
-}
-"""How :data:`_DETAIL` writes these exact types, without a call into the encoder."""
-
-
-def _json(value: object) -> str:
-    """``_DETAIL.encode(value)``; a list of strings (select cells) without the encoder too."""
-    scalar = _SCALARS.get(type(value))
-    if scalar is not None:
-        return scalar(value)
-    if type(value) is list and all(type(item) is str for item in value):
-        return f"[{', '.join(map(encode_basestring_ascii, value))}]"
-    return _DETAIL.encode(value)
-
-
-class _DetailText:
-    """The text ``_DETAIL.encode(detail)`` of activity details of one table, built from
-    pieces: each column's fixed part is encoded once, each value on its own."""
-
-    def __init__(self, table: Json, *, with_old: bool) -> None:
-        self._head = (
-            f'{{"table_id": {_json(table["_id"])}, "table_name": {_json(table["name"])},'
-            ' "row_name": '
-        )
-        self._with_old = with_old
-        self._columns: dict[int, tuple[Json, str]] = {}
-        """id(column) → (column, its text up to the value); the column is kept alive so its
-        id is not reused."""
-
-    def _column(self, column: Json) -> str:
-        known = self._columns.get(id(column))
-        if known is None:
-            fixed = {
-                "column_key": column["key"],
-                "column_name": column["name"],
-                "column_type": column["type"],
-                "column_data": column.get("data") or {},
-            }
-            known = self._columns[id(column)] = (column, f'{_DETAIL.encode(fixed)[:-1]}, "value": ')
-        return known[1]
-
-    def text(self, row_name: str, changes: Sequence[tuple[Json, object, object]]) -> str:
-        """The detail of one row: its name and the ``(column, value, old value)`` changes."""
-        if self._with_old:
-            cells = [
-                f'{self._column(column)}{_json(value)}, "old_value": {_json(old)}}}'
-                for column, value, old in changes
-            ]
-        else:
-            cells = [f"{self._column(column)}{_json(value)}}}" for column, value, _ in changes]
-        return f'{self._head}{_json(row_name)}, "row_data": [{", ".join(cells)}]}}'
-
-
-class _JournalCells:
-    """The ``row_data`` cells the operation log journals for a row: what the activity's detail
-    holds, with each column's live ``data`` (not a copy as of the row)."""
-
-    def __init__(self, table: Json, *, with_old: bool) -> None:
-        self._with_old = with_old
-        self._live = {column["key"]: column for column in table["columns"]}
-        self._fixed: dict[str, Json] = {}
-
-    def _column(self, column: Json) -> Json:
-        key = column["key"]
-        fixed = self._fixed.get(key)
-        if fixed is None:
-            live = self._live.get(key, column)
-            fixed = self._fixed[key] = {
-                "column_key": key,
-                "column_name": column["name"],
-                "column_type": column["type"],
-                "column_data": live.get("data") or {},
-            }
-        return fixed
-
-    def row_data(self, changes: Sequence[tuple[Json, object, object]]) -> list[Json]:
-        """One ``{column_key, column_name, column_type, column_data, value[, old_value]}`` per
-        change."""
-        if self._with_old:
-            return [
-                {**self._column(column), "value": value, "old_value": old}
-                for column, value, old in changes
-            ]
-        return [{**self._column(column), "value": value} for column, value, _ in changes]
 
 
 class ActivityStore(OperationLog):
@@ -115,7 +22,7 @@ class ActivityStore(OperationLog):
         op_type: str,
         user: str,
         row: Json,
-        changes: Sequence[tuple[Json, object, object]],
+        changes: Sequence[Change],
     ) -> None:
         """Record ``op_type`` on ``row`` (as rendered by column key) with its
         ``(column, value, old value)`` changes."""
@@ -127,54 +34,53 @@ class ActivityStore(OperationLog):
         table: Json,
         op_type: str,
         user: str,
-        entries: Iterable[tuple[Json, Sequence[tuple[Json, object, object]]]],
+        entries: Iterable[tuple[Json, Sequence[Change]]],
     ) -> None:
-        """Record ``op_type`` on many rows at once: (row, changes) as :meth:`log_row_activity`."""
-        first = table["columns"][0]["key"] if table["columns"] else None
-        details = _DetailText(table, with_old=op_type != "insert_row")
-        cells = _JournalCells(table, with_old=op_type != "insert_row")
+        """Record ``op_type`` on many rows at once (one batch): (row, changes) as
+        :meth:`log_row_activity`."""
+        listed = list(entries)
+        if not listed:
+            return
+        payload = batch_payload(table, op_type, listed)
         now = self.now()
         op_time = self._clock().timestamp()
-        records = []
-        for row, changes in entries:
-            name = row.get(first) if first is not None else None
-            row_name = name if isinstance(name, str) else "" if name is None else str(name)
-            detail = details.text(row_name, changes)
-            records.append((base.uuid, row["_id"], user, op_type, now, detail))
-            row_data = cells.row_data(changes)
-            change = RowChange(
-                base.uuid, table["_id"], table["name"], op_type, user, row, row_data, op_time
-            )
-            self.journal_row(change)
         with self.transaction() as db:
-            db.executemany(
-                "INSERT INTO emu_activities (base_uuid, row_id, op_user, op_type, op_time, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                records,
+            last = db.execute(
+                "SELECT first_id + count FROM emu_row_batches ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            cursor = db.execute(
+                "INSERT INTO emu_row_batches"
+                " (base_uuid, first_id, count, op_user, op_type, op_time, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (base.uuid, last[0] if last else 1, len(listed), user, op_type, now, payload),
+            )
+            live = {column["key"]: column for column in table["columns"]}
+            batch_id = int(cursor.lastrowid or 0)
+            self.journal_rows(
+                RowBatch(batch_id, base.uuid, table, op_type, user, op_time, listed, live)
             )
 
     def row_activities(self, base: Base, row_id: str, offset: int, limit: int) -> Json:
         """One page of a row's activities, newest first, with their ``total_count``."""
         with self._lock:
-            total = self._db.execute(
-                "SELECT COUNT(*) FROM emu_activities WHERE base_uuid = ? AND row_id = ?",
-                (base.uuid, row_id),
-            ).fetchone()[0]
             records = self._db.execute(
-                "SELECT * FROM emu_activities WHERE base_uuid = ? AND row_id = ?"
-                " ORDER BY id DESC LIMIT ? OFFSET ?",
-                (base.uuid, row_id, limit, offset),
+                "SELECT first_id, op_user, op_type, op_time, payload FROM emu_row_batches"
+                " WHERE base_uuid = ? AND instr(payload, ?) > 0 ORDER BY id DESC",
+                (base.uuid, row_id.encode()),
             ).fetchall()
         activities = [
             {
-                "id": r["id"],
+                "id": activity_id,
                 "dtable_uuid": base.uuid,
-                "row_id": r["row_id"],
+                "row_id": row_id,
                 "op_user": r["op_user"],
                 "op_type": r["op_type"],
                 "op_time": r["op_time"],
-                "detail": json.loads(r["detail"]),
+                "detail": detail,
             }
             for r in records
+            for activity_id, detail in batch_activities(
+                load_payload(r["payload"]), r["first_id"], r["op_type"], row_id
+            )
         ]
-        return {"activities": activities, "total_count": total}
+        return {"activities": activities[offset : offset + limit], "total_count": len(activities)}

@@ -53,7 +53,7 @@ class BaseStore(SchemaStore):
                 "emu_comments",
                 "emu_notifications",
                 "emu_snapshots",
-                "emu_activities",
+                "emu_row_batches",
             ):
                 db.execute(f"DELETE FROM {internal} WHERE base_uuid = ?", (base.uuid,))
             db.execute("DELETE FROM emu_bases WHERE uuid = ?", (base.uuid,))

@@ -14,43 +14,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._core import Base, Json, StoreCore
+from .batches import BATCH_SCHEMA, ENCODER, RowBatch, RowChange, load_payload, row_operation
 
-__all__ = ["OPERATIONS_PER_PAGE", "CommitListener", "OperationLog", "RowChange"]
+__all__ = ["OPERATIONS_PER_PAGE", "CommitListener", "OperationLog", "RowBatch", "RowChange"]
 
 OPERATIONS_PER_PAGE = 25
 """Entries one page of ``getBaseActivityLog`` holds (the spec names no size)."""
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS emu_operations (
     op_id INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL, author TEXT NOT NULL, app TEXT,
-    op_time INTEGER NOT NULL, operation TEXT NOT NULL)"""
-_GROUPED = {"insert_row": "insert_rows", "modify_row": "modify_rows", "delete_row": "delete_rows"}
-"""A row change's kind → the kind of the one entry that logs a request's changes of that kind."""
+    op_time INTEGER NOT NULL, operation TEXT NOT NULL, batches TEXT)"""
+"""A row entry's ``operation`` is empty and ``batches`` lists the row batches it is made of."""
 
-
-@dataclass(frozen=True)
-class RowChange:
-    """One row inserted, modified or deleted, with each written cell's value and old value."""
-
-    base_uuid: str
-    table_id: str
-    table_name: str
-    op_type: str
-    """``insert_row``, ``modify_row`` or ``delete_row``."""
-    user: str
-    row: Json
-    """The row by column key: after the change (insert, modify) or before it (delete)."""
-    row_data: list[Json]
-    """``{column_key, column_name, column_type, value, old_value}`` per changed cell."""
-    op_time: float
-
-
-CommitListener = Callable[[Sequence[RowChange]], None]
-"""Called after a transaction that changed rows committed, with its changes in order."""
+CommitListener = Callable[[Sequence[RowBatch]], None]
+"""Called after a transaction that changed rows committed, with its row batches in order."""
 
 
 @dataclass
 class _Journal:
-    rows: list[RowChange] = field(default_factory=list)
+    rows: list[RowBatch] = field(default_factory=list)
     operations: list[tuple[str, str, Json]] = field(default_factory=list)
     """``(base uuid, author, operation)`` of schema writes."""
 
@@ -63,37 +45,40 @@ class OperationLog(StoreCore):
         self.commit_listeners: list[CommitListener] = []
         super().__init__(*args, **kwargs)
         self._db.execute(_SCHEMA)
+        self._db.execute(BATCH_SCHEMA)
+        known = {column[1] for column in self._db.execute("PRAGMA table_info(emu_operations)")}
+        if "batches" not in known:  # a database file of an older emulator
+            self._db.execute("ALTER TABLE emu_operations ADD COLUMN batches TEXT")
 
-    def journal_row(self, change: RowChange) -> None:
-        """Note a row change of the transaction in progress."""
-        self._journal.rows.append(change)
+    def journal_rows(self, batch: RowBatch) -> None:
+        """Note a row batch of the transaction in progress (it is already written)."""
+        self._journal.rows.append(batch)
 
     def journal_operation(self, base: Base, author: str, operation: Json) -> None:
         """Note a schema operation (``op_type`` and its fields) of the transaction in progress."""
         self._journal.operations.append((base.uuid, author, operation))
 
     def _before_commit(self, db: sqlite3.Connection) -> None:
-        """Write the journal as log entries: a request's row changes of one kind and table
+        """Write the journal as log entries: a request's row batches of one kind and table
         make one entry, as SeaTable logs a batch."""
         journal = self._journal
-        entries: list[tuple[str, str, Json]] = list(journal.operations)
-        groups: dict[tuple[str, str, str], list[RowChange]] = {}
-        for change in journal.rows:
-            key = (change.base_uuid, change.table_id, change.op_type)
-            groups.setdefault(key, []).append(change)
+        entries: list[tuple[str, str, str, str | None]] = [
+            (uuid, author, ENCODER.encode(op), None) for uuid, author, op in journal.operations
+        ]
+        groups: dict[tuple[str, str, str], list[RowBatch]] = {}
+        for batch in journal.rows:
+            key = (batch.base_uuid, batch.table["_id"], batch.op_type)
+            groups.setdefault(key, []).append(batch)
         entries.extend(
-            (base_uuid, changes[0].user, _row_operation(table_id, op_type, changes))
-            for (base_uuid, table_id, op_type), changes in groups.items()
+            (batches[0].base_uuid, batches[0].user, "", json.dumps([b.batch_id for b in batches]))
+            for batches in groups.values()
         )
         if entries:
             stamp = int(self._clock().timestamp() * 1000)
             db.executemany(
-                "INSERT INTO emu_operations (base_uuid, author, op_time, operation)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (uuid, author, stamp, json.dumps(op, default=str))
-                    for uuid, author, op in entries
-                ],
+                "INSERT INTO emu_operations (base_uuid, author, op_time, operation, batches)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(uuid, author, stamp, text, batches) for uuid, author, text, batches in entries],
             )
 
     def _after_commit(self) -> None:
@@ -121,7 +106,7 @@ class OperationLog(StoreCore):
                     "author": r["author"],
                     "app": r["app"],
                     "op_time": r["op_time"],
-                    "operation": r["operation"],
+                    "operation": self._operation_text(r),
                     "op_id": r["op_id"],
                 }
                 for r in records
@@ -133,11 +118,35 @@ class OperationLog(StoreCore):
         realtime channel broadcasts them)."""
         with self._lock:
             records = self._db.execute(
-                "SELECT op_id, operation FROM emu_operations WHERE base_uuid = ? AND op_id > ?"
-                " ORDER BY op_id",
+                "SELECT op_id, operation, batches FROM emu_operations"
+                " WHERE base_uuid = ? AND op_id > ? ORDER BY op_id",
                 (base_uuid, op_id),
             ).fetchall()
-        return [(r["op_id"], json.loads(r["operation"])) for r in records]
+            return [(r["op_id"], self._operation(r)) for r in records]
+
+    def _operation_text(self, record: sqlite3.Row) -> str:
+        """A log entry's operation as JSON text (``getBaseActivityLog`` answers the text)."""
+        if record["batches"] is None:
+            text: str = record["operation"]
+            return text
+        return ENCODER.encode(self._operation(record))
+
+    def _operation(self, record: sqlite3.Row) -> Json:
+        """A log entry's operation; a row entry's expanded from its batches."""
+        if record["batches"] is None:
+            operation: Json = json.loads(record["operation"])
+            return operation
+        ids = json.loads(record["batches"])
+        with self._lock:
+            batches = self._db.execute(
+                "SELECT op_type, payload FROM emu_row_batches"
+                f" WHERE id IN ({', '.join('?' for _ in ids)}) ORDER BY id",
+                ids,
+            ).fetchall()
+        if not batches:  # its base was deleted with its batches
+            return {}
+        payloads = [load_payload(b["payload"]) for b in batches]
+        return row_operation(batches[0]["op_type"], payloads)
 
     def last_op_id(self, base_uuid: str) -> int:
         """The op id of the base's newest entry (0 before the first)."""
@@ -146,26 +155,3 @@ class OperationLog(StoreCore):
                 "SELECT MAX(op_id) FROM emu_operations WHERE base_uuid = ?", (base_uuid,)
             ).fetchone()
         return int(row[0] or 0)
-
-
-def _row_operation(table_id: str, op_type: str, changes: Sequence[RowChange]) -> Json:
-    """The log entry of a request's row changes of one kind in one table."""
-    row_ids = [change.row["_id"] for change in changes]
-    operation: Json = {"op_type": _GROUPED[op_type], "table_id": table_id, "row_ids": row_ids}
-    if op_type == "insert_row":
-        operation["row_datas"] = [change.row for change in changes]
-    elif op_type == "modify_row":
-        operation["updated"] = {_id(c): _cells(c, "value") for c in changes}
-        operation["old_rows"] = {_id(c): _cells(c, "old_value") for c in changes}
-    else:
-        operation["deleted_rows"] = [change.row for change in changes]
-    return operation
-
-
-def _id(change: RowChange) -> str:
-    row_id: str = change.row["_id"]
-    return row_id
-
-
-def _cells(change: RowChange, which: str) -> dict[str, Any]:
-    return {cell["column_key"]: cell.get(which) for cell in change.row_data}

@@ -21,6 +21,7 @@ from .._cells import (
 from .._views import view_condition, view_order
 from ._core import SELECT_TYPES, Base, Json
 from .activities import ActivityStore
+from .batches import Change
 from .links import LINK_CELL_MAX, LinkStore
 
 __all__ = ["SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "RowStore"]
@@ -55,9 +56,6 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 
 _INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
 """System fields a new row is written with (the others start empty)."""
-
-Change = tuple[Json, object, object]
-"""One changed cell of a row activity: (column, value, old value)."""
 
 
 def _written_changes(
