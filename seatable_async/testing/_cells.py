@@ -32,6 +32,7 @@ __all__ = [
     "column_storage",
     "decode_cell",
     "decode_cells",
+    "empty_cell",
     "encode_cell",
     "format_timestamp",
     "parse_date",
@@ -287,9 +288,14 @@ def column_source(column: Mapping[str, Any]) -> str:
     return CELL_TYPES[column["type"]].system_field or column_storage(column)
 
 
+def empty_cell(value: Any) -> bool:
+    """Whether a written value clears the cell (None, "" and [] are stored as NULL)."""
+    return value is None or value == "" or value == []
+
+
 def encode_cell(value: Any, column: Column) -> object:
     """JSON value from a request → the value stored in SQLite (None means NULL)."""
-    if value is None or value == "" or value == []:
+    if empty_cell(value):
         return None
     return CELL_TYPES[column["type"]].encode(value, column)
 

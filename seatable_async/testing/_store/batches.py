@@ -1,7 +1,7 @@
 """Row batches: the row changes one write logs at once, kept as one JSON text.
 
-A batch holds, per changed row, its id, its name, its changed cells (by index into the batch's
-own column list, as of that row) and, for inserts and deletes, the whole row. The row
+A batch holds, per changed row, the row (by column key) and its changed cells with their
+columns as of that row. The row
 activities (``listRowActivities``) and the operation log (``getBaseActivityLog``, realtime)
 are expanded from batches when read, so a write serializes its changes once instead of one
 detail text per row. Batches are ``marshal`` data (plain values only, several times faster
@@ -125,29 +125,14 @@ class RowBatch:
 def batch_payload(
     table: Json, op_type: str, entries: Sequence[tuple[Json, Sequence[Change]]]
 ) -> bytes:
-    """The stored form of a batch: ``{table_id, table_name, columns, rows}``, each row
-    ``[row id, row name, [[column index, value, old value]...], whole row or null]``."""
-    first = table["columns"][0]["key"] if table["columns"] else None
-    whole = op_type != "modify_row"
-    index: dict[int, int] = {}
-    columns: list[Json] = []
-    rows: list[tuple[object, ...]] = []
-    for row, changes in entries:
-        name = row.get(first) if first is not None else None
-        row_name = name if isinstance(name, str) else "" if name is None else str(name)
-        cells = []
-        for column, value, old in changes:
-            at = index.get(id(column))
-            if at is None:
-                at = index[id(column)] = len(columns)
-                columns.append(_fixed(column, column.get("data")))
-            cells.append((at, value, old))
-        rows.append((row["_id"], row_name, cells, row if whole else None))
+    """The stored form of a batch: ``{table_id, table_name, first, rows}``, ``first`` the key
+    of the column that names a row, ``rows`` the entries as given. Nothing is done per row:
+    marshal writes a column shared by many cells once."""
     payload = {
         "table_id": table["_id"],
         "table_name": table["name"],
-        "columns": columns,
-        "rows": rows,
+        "first": table["columns"][0]["key"] if table["columns"] else None,
+        "rows": entries,
     }
     try:
         return marshal.dumps(payload)
@@ -161,25 +146,30 @@ def load_payload(stored: bytes) -> Json:
     return payload
 
 
+def _row_name(payload: Json, row: Json) -> str:
+    name = row.get(payload["first"]) if payload["first"] is not None else None
+    return name if isinstance(name, str) else "" if name is None else str(name)
+
+
 def batch_activities(
     payload: Json, first_id: int, op_type: str, row_id: str
 ) -> list[tuple[int, Json]]:
     """``(activity id, detail)`` of ``row_id``'s changes in a decoded batch, newest first."""
     with_old = op_type != "insert_row"
-    columns = payload["columns"]
     found: list[tuple[int, Json]] = []
-    for at in range(len(payload["rows"]) - 1, -1, -1):
-        entry = payload["rows"][at]
-        if entry[0] != row_id:
+    rows = payload["rows"]
+    for at in range(len(rows) - 1, -1, -1):
+        row, changes = rows[at]
+        if row["_id"] != row_id:
             continue
-        if with_old:
-            cells = [{**columns[c], "value": v, "old_value": o} for c, v, o in entry[2]]
-        else:
-            cells = [{**columns[c], "value": v} for c, v, _ in entry[2]]
+        cells: list[Json] = []
+        for column, value, old in changes:
+            cell = {**_fixed(column, column.get("data")), "value": value}
+            cells.append({**cell, "old_value": old} if with_old else cell)
         detail = {
             "table_id": payload["table_id"],
             "table_name": payload["table_name"],
-            "row_name": entry[1],
+            "row_name": _row_name(payload, row),
             "row_data": cells,
         }
         found.append((first_id + at, detail))
@@ -188,23 +178,21 @@ def batch_activities(
 
 def row_operation(op_type: str, payloads: Sequence[Json]) -> Json:
     """The log entry of a request's row changes of one kind in one table (its batches)."""
-    rows = [entry for payload in payloads for entry in payload["rows"]]
+    rows = [row for payload in payloads for row, _ in payload["rows"]]
     operation: Json = {
         "op_type": _GROUPED[op_type],
         "table_id": payloads[0]["table_id"],
-        "row_ids": [entry[0] for entry in rows],
+        "row_ids": [row["_id"] for row in rows],
     }
     if op_type == "insert_row":
-        operation["row_datas"] = [entry[3] for entry in rows]
+        operation["row_datas"] = rows
     elif op_type == "modify_row":
         for name, which in (("updated", 1), ("old_rows", 2)):
             operation[name] = {
-                entry[0]: {
-                    payload["columns"][cell[0]]["column_key"]: cell[which] for cell in entry[2]
-                }
+                row["_id"]: {cell[0]["key"]: cell[which] for cell in changes}
                 for payload in payloads
-                for entry in payload["rows"]
+                for row, changes in payload["rows"]
             }
     else:
-        operation["deleted_rows"] = [entry[3] for entry in rows]
+        operation["deleted_rows"] = rows
     return operation

@@ -14,7 +14,7 @@ from .._cells import (
     column_source,
     column_storage,
     decode_cells,
-    encode_cell,
+    empty_cell,
     format_timestamp,
     quote_ident,
 )
@@ -96,8 +96,9 @@ def _runs_of_distinct_ids(
     return [run for run in runs if run]
 
 
-_Writer = tuple[Json, str, bool]
-"""How a column is written: the column, its SQLite column, whether it is a select column."""
+_Writer = tuple[Json, str, Callable[[Any, Json], object], "set[str] | None"]
+"""How a column is written: the column, its SQLite column, its cell encoder and, for a select
+column, the names of its options (kept up to date while one request writes)."""
 
 
 class _SelectColumns:
@@ -142,48 +143,49 @@ class RowStore(LinkStore, ActivityStore):
 
     @staticmethod
     def _writers(table: Json) -> dict[str, _Writer | None]:
-        """Each column name → how a row's value under it is written: the first column of that
-        name, its storage and whether it is a select column; None for a read-only column."""
+        """Each column name → how a row's value under it is written (the first column of that
+        name); None for a read-only column. Built once per request."""
         writers: dict[str, _Writer | None] = {}
         for column in table["columns"]:
             if column["name"] not in writers:
-                writable = CELL_TYPES[column["type"]].writable
-                select = column["type"] in SELECT_TYPES
-                writer = (column, column_storage(column), select) if writable else None
-                writers[column["name"]] = writer
+                cell_type = CELL_TYPES[column["type"]]
+                known = (
+                    {option["name"] for option in column["data"]["options"]}
+                    if column["type"] in SELECT_TYPES
+                    else None
+                )
+                writer = (column, column_storage(column), cell_type.encode, known)
+                writers[column["name"]] = writer if cell_type.writable else None
         return writers
 
     def _prepare(
         self, row: Mapping[str, Any], writers: Mapping[str, _Writer | None]
     ) -> dict[str, object]:
         """Column names → stored values (``writers`` of the table); unknown and read-only
-        columns are ignored."""
+        columns are ignored (the cell encoders of ``encode_cell``, looked up once)."""
         values: dict[str, object] = {}
         for name, value in row.items():
             writer = writers.get(name)
             if writer is not None:
-                column, storage, select = writer
-                if select:
-                    self._ensure_options(column, value)
-                values[storage] = encode_cell(value, column)
+                column, storage, encode, known = writer
+                if known is not None:
+                    self._ensure_options(column, value, known)
+                values[storage] = None if empty_cell(value) else encode(value, column)
         return values
 
-    def _ensure_options(self, column: Json, value: Any) -> bool:
-        """Unknown select options are created on write (SeaTable >= 4.1); whether any was."""
+    def _ensure_options(self, column: Json, value: Any, known: set[str]) -> None:
+        """Unknown select options are created on write (SeaTable >= 4.1); ``known`` holds the
+        column's option names and gains the new ones."""
         names = value if isinstance(value, list) else [value]
-        options: list[Json] = column["data"]["options"]
-        known = {o["name"] for o in options}
-        created = False
         for name in names:
             if isinstance(name, str) and name and name not in known:
+                options: list[Json] = column["data"]["options"]
                 color, text_color = _DEFAULT_OPTION_COLORS
                 option_id = self.new_option_id(options)
                 options.append(
                     {"name": name, "color": color, "textColor": text_color, "id": option_id}
                 )
                 known.add(name)
-                created = True
-        return created
 
     def append_rows(
         self,
