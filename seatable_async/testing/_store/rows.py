@@ -231,10 +231,16 @@ class RowStore(LinkStore, ActivityStore):
                 records.append((*system, *map(values.get, storage)))
                 ids.append(row_id)
             db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
-            inserted = db.execute(
-                f"SELECT * FROM {sqlite_table} WHERE _seq > ? ORDER BY _seq", (first_seq,)
-            ).fetchall()
-            after = self.render_many(base, table, inserted, keys=True)
+            # The rows as SELECT * would read them back: the columns have no declared type,
+            # so SQLite keeps each value as written; the others are NULL.
+            inserted = (*_INSERTED_FIELDS, *storage)
+            written_columns = zip(*records, strict=True) if records else ((),) * len(inserted)
+            by_name = dict(zip(inserted, written_columns, strict=True))
+            by_name["_seq"] = tuple(range(first_seq + 1, seq + 1))
+            unset = (None,) * len(records)
+            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
+            stored = [(name, by_name.get(name, unset)) for name, *_ in everything]
+            after = self._render_columns(base, table, stored, keys=True) if records else []
             written = zip(rows, after, select_columns.per_row, strict=True)
             changes = [
                 (rendered, _written_changes(as_of, row, rendered, None))
@@ -402,9 +408,23 @@ class RowStore(LinkStore, ActivityStore):
         """
         if not records:
             return []
+        stored = list(zip(records[0].keys(), zip(*records, strict=True), strict=True))
+        return self._render_columns(base, table, stored, keys=keys, columns=columns)
+
+    def _render_columns(
+        self,
+        base: Base,
+        table: Json,
+        stored: Sequence[tuple[str, Sequence[Any]]],
+        *,
+        keys: bool,
+        columns: Sequence[Json] | None = None,
+    ) -> list[Json]:
+        """:meth:`render_many` of records given column by column: (SQLite column, its values)
+        in ``SELECT *`` order."""
         shown = table["columns"] if columns is None else columns
-        position = {name: index for index, name in enumerate(records[0].keys())}
-        by_source = list(zip(*records, strict=True))
+        position = {name: index for index, (name, _) in enumerate(stored)}
+        by_source = [values for _, values in stored]
         row_ids: Sequence[str] = by_source[position["_id"]]
         labels: list[str] = []
         cells: list[Sequence[Any]] = []
