@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from .._cells import SQLITE_INTEGERS
 from .._checks import integer_in
 from .._errors import APIError, gateway_error
-from .._http import json_body
+from .._http import JSONAnswer, json_body
 from .._store import Base, Json, Store
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def atomic(handler: Handler, op_type: str | None = None) -> Endpoint:
     @functools.wraps(handler)
     def run(call: Call) -> Response:
         with call.store.transaction():
-            response = JSONResponse(handler(call))
+            response = JSONAnswer(handler(call))
             if op_type is not None:
                 call.store.journal_operation(call.base, call.user, _operation(call, op_type))
             return response
