@@ -8,10 +8,10 @@ import sqlite3
 from typing import Any
 
 import pytest
-from starlette.responses import JSONResponse
 
 from seatable_async.testing import Emulator, _web
 from seatable_async.testing._errors import APIError, web_error
+from seatable_async.testing._http import JSONAnswer
 
 from .conftest import client_for, gateway_for
 
@@ -106,14 +106,14 @@ async def test_an_answer_that_cannot_be_rendered_is_a_500_and_not_stored(
 ) -> None:
     """Client input cannot make an answer unrenderable, so a failing renderer stands in for an
     emulator bug: the answer is rendered inside the request's transaction."""
-    render = JSONResponse.render
+    render = JSONAnswer.render
 
-    def refuse_append_answers(self: JSONResponse, content: Any) -> bytes:
+    def refuse_append_answers(self: JSONAnswer, content: Any) -> bytes:
         if isinstance(content, dict) and "inserted_row_count" in content:
             raise ValueError("unrenderable answer")
         return render(self, content)
 
-    monkeypatch.setattr(JSONResponse, "render", refuse_append_answers)
+    monkeypatch.setattr(JSONAnswer, "render", refuse_append_answers)
     async with gateway_for(emulator) as gw:
         with pytest.raises(ValueError, match="unrenderable answer"):
             await gw.request(
