@@ -40,6 +40,7 @@ class JSONAnswer(JSONResponse):
     def render(self, content: Any) -> bytes:
         return _ANSWER_JSON.encode(content).encode("utf-8")
 
+
 _TRUE = {"true", "1", "yes", "on"}
 
 
