@@ -72,6 +72,22 @@ def _written_changes(
     ]
 
 
+def _inserted_changes(
+    rows: Sequence[Mapping[str, Any]], after: Sequence[Json], per_row: Sequence[Sequence[Json]]
+) -> list[tuple[Json, list[Change]]]:
+    """``(row, _written_changes(columns, written, row, None))`` of each new row: the columns
+    to log are worked out once for each run of rows naming the same columns."""
+    entries: list[tuple[Json, list[Change]]] = []
+    plan: list[tuple[Json, str]] = []
+    planned: tuple[int, Any] | None = None
+    for written, rendered, columns in zip(rows, after, per_row, strict=True):
+        if planned is None or planned[0] != id(columns) or planned[1] != written.keys():
+            plan = [(c, c["key"]) for c in columns if c["name"] in written]
+            planned = (id(columns), written.keys())
+        entries.append((rendered, [(column, rendered.get(key), None) for column, key in plan]))
+    return entries
+
+
 _CHUNK = 500
 """Row ids per ``IN (...)`` list (SQLite allows 999 parameters in old versions)."""
 
@@ -241,11 +257,7 @@ class RowStore(LinkStore, ActivityStore):
             everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
             stored = [(name, by_name.get(name, unset)) for name, *_ in everything]
             after = self._render_columns(base, table, stored, keys=True) if records else []
-            written = zip(rows, after, select_columns.per_row, strict=True)
-            changes = [
-                (rendered, _written_changes(as_of, row, rendered, None))
-                for row, rendered, as_of in written
-            ]
+            changes = _inserted_changes(rows, after, select_columns.per_row)
             self.log_row_activities(base, table, "insert_row", user, changes)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
