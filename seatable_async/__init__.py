@@ -25,6 +25,7 @@ from ._exceptions import (
     TLSVerificationError,
     UnexpectedResponseError,
 )
+from ._ratelimit import RateLimit
 from ._retry import RetryEvent, RetryPolicy
 from ._usage import Usage
 from ._version import __version__
@@ -51,6 +52,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "QueryError",
+    "RateLimit",
     "RateLimitError",
     "RequestFailedError",
     "RetryEvent",
