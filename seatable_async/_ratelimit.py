@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ._exceptions import InvalidInputError
 
-__all__ = ["CLOUD_HOSTS", "SCOPES", "RateLimit", "Scope", "scope_of"]
+__all__ = ["CLOUD_HOSTS", "HEALTH_CHECKS", "SCOPES", "RateLimit", "Scope", "scope_of"]
 
 CLOUD_HOSTS = frozenset({"cloud.seatable.io"})
 """Hosts that run SeaTable Cloud, whose limits are lower than a self-hosted server's defaults."""
@@ -41,11 +41,17 @@ SCOPES = (
 )
 """First match wins. The account scope holds every dtable-web call, API-token ones included
 (the token exchange, file links): SeaTable counts them per account or per IP, not per base.
-Paths in none (the file server, `/ping/`, `/server-info/`) are neither paced nor capped."""
+Paths in none (the file server) and health checks are neither paced nor capped."""
+
+
+HEALTH_CHECKS = re.compile(r"^/(?:api2/ping|api2/auth/ping|api-gateway/api/v2/ping|server-info)/?$")
+"""The only endpoints SeaTable never limits ("except /ping and /server-info")."""
 
 
 def scope_of(path: str) -> tuple[Scope, str] | None:
     """The scope a path counts against, and the base it names ("" for host-wide scopes)."""
+    if HEALTH_CHECKS.match(path):
+        return None
     for scope in SCOPES:
         if match := scope.path.match(path):
             return scope, match.group(1) if match.groups() else ""

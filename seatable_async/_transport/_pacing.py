@@ -27,6 +27,8 @@ MAX_RESET_WAIT = 2 * WINDOW_SECONDS
 """The longest a reset time is believed: a later one is probed again after this long."""
 RESET_TOLERANCE = 1.0
 """Seconds a reset time may move (whole-second headers) before it means a newer window."""
+NO_WAIT = 1e-6
+"""Waits shorter than this are rounding errors of the bucket arithmetic: the call goes."""
 UNTIL_ANSWERED = math.inf
 """The delay that means "until the next answer", not a time one could sleep."""
 
@@ -206,14 +208,14 @@ class Pacer:
         """Waits for this request's turn; returns instead the wait that would outlast the
         call's deadline, without sleeping."""
         now = clock()
-        if not self._gate.locked() and self._delay(now) <= 0:
+        if not self._gate.locked() and self._delay(now) < NO_WAIT:
             self._take(now)
             return None
         async with self._gate:
             while True:
                 now = clock()
                 delay = self._delay(now)
-                if delay <= 0:
+                if delay < NO_WAIT:
                     self._take(now)
                     return None
                 if delay == UNTIL_ANSWERED:
@@ -264,10 +266,9 @@ class Pacer:
         if window is not None:
             budget = window.remaining - self.in_flight
             reset_at = now + window.resets_in
-            if self.budget is None or reset_at > self.reset_at + RESET_TOLERANCE:
+            newer = reset_at > self.reset_at + RESET_TOLERANCE
+            if self.budget is None or newer or budget < self.budget:
                 self.budget, self.reset_at = budget, reset_at
-            elif budget < self.budget:
-                self.budget, self.reset_at = budget, max(reset_at, self.reset_at)
         if self._cubic is not None:
             if response.status_code != 429:
                 self._cubic.succeeded(now)
