@@ -152,7 +152,8 @@ class Pacer:
     Waiting callers queue on one lock, first come first served: the one at the head sleeps
     until it may send, the others wait behind it, so that no crowd rushes out when a window
     opens. When the announced budget is spent and its reset time has passed, one call probes
-    the new window and the others wait for an answer that tells how much it holds.
+    the new window and the others wait for an answer that tells how much it holds; so does
+    the very first call of a scope.
     """
 
     def __init__(self, default_per_minute: int | None) -> None:
@@ -173,6 +174,9 @@ class Pacer:
         self.reset_at = -math.inf
         self.in_flight = 0
         self._probing = False
+        """A call is out to learn the window (a new one, or the first of all)."""
+        self._heard = False
+        """Whether any answer came back: until then one call goes first to learn the window."""
 
     def join(self, config: RateLimit) -> None:
         """Adds a client's settings: the tightest of all joined clients apply."""
@@ -235,6 +239,8 @@ class Pacer:
                 delay = self.reset_at - now
             else:
                 delay = UNTIL_ANSWERED if self._probing else 0.0
+        elif not self._heard and self._probing:
+            delay = UNTIL_ANSWERED
         else:
             delay = self._documented.delay(now) if self._documented is not None else 0.0
         if self._ceiling is not None:
@@ -249,8 +255,10 @@ class Pacer:
             if self.budget < 1:
                 self._probing = True
             self.budget -= 1
-        elif self._documented is not None:
-            self._documented.take(now)
+        else:
+            self._probing = not self._heard
+            if self._documented is not None:
+                self._documented.take(now)
         if self._ceiling is not None:
             self._ceiling.take(now)
         if self._adaptive:
@@ -262,6 +270,7 @@ class Pacer:
     def answered(self, response: httpx.Response, now: float) -> None:
         """Learns from an answer: the window it announces, and whether it was throttled."""
         self.in_flight -= 1
+        self._heard = True
         window = announced_window(response)
         if window is not None:
             budget = window.remaining - self.in_flight
