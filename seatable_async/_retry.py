@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -106,14 +107,20 @@ def server_now(response: httpx.Response) -> float:
     """
     now = time.time()
     date = response.headers.get("date")
-    if date is not None:
-        try:
-            stamp = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return now
-        if not stamp - CLOCK_AGREEMENT <= now <= stamp + 1 + CLOCK_AGREEMENT:
-            return stamp
+    stamp = _date_stamp(date) if date is not None else None
+    if stamp is not None and not stamp - CLOCK_AGREEMENT <= now <= stamp + 1 + CLOCK_AGREEMENT:
+        return stamp
     return now
+
+
+@functools.lru_cache(maxsize=4)
+def _date_stamp(date: str) -> float | None:
+    """An HTTP date in unix seconds (None if unreadable), parsed once: it changes every second
+    and the limiter reads it on every answer."""
+    try:
+        return parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def server_hint(response: httpx.Response, *, now: float | None = None) -> float | None:

@@ -66,9 +66,11 @@ class InFlight:
         self.now += 1
         self.calls += 1
         self.peak = max(self.peak, self.now)
-        for _ in range(60):
-            await anyio.lowlevel.checkpoint()
-        self.now -= 1
+        try:
+            for _ in range(60):
+                await anyio.lowlevel.checkpoint()
+        finally:
+            self.now -= 1
         return self.answer()
 
 
@@ -367,3 +369,35 @@ async def test_fifty_callers_against_the_emulators_limit_see_no_429() -> None:
         statuses = [record.status for record in emulator.request_log if "/rows" in record.path]
     assert statuses == [200] * 50
     assert 120 <= time.now - 1_900_000_000 <= 125  # the third window holds the last ten
+
+
+async def test_calls_cancelled_while_waiting_for_a_slot_give_nothing_away(
+    server: respx.MockRouter,
+) -> None:
+    """Half of forty calls are cancelled, many while queued for one of two slots; afterwards
+    the slots are all free and still capped at two."""
+    answer = InFlight()
+    server.get(ROWS).mock(side_effect=answer)
+    async with Base(API_TOKEN, SERVER, rate_limit=RateLimit(2)) as base:
+        await base.auth()
+        async with anyio.create_task_group() as tasks:
+            scopes = []
+            for _ in range(40):
+                scope = anyio.CancelScope()
+                scopes.append(scope)
+
+                async def call(scope: anyio.CancelScope = scope) -> None:
+                    with scope:
+                        await base.list_rows("Table1")
+
+                tasks.start_soon(call)
+            for _ in range(30):
+                await anyio.lowlevel.checkpoint()
+            for scope in scopes[::2]:
+                scope.cancel()
+        calls = answer.calls
+        assert 20 <= calls < 40
+        answer.peak = 0
+        await fan_out(10, lambda: base.list_rows("Table1"))
+    assert answer.calls == calls + 10
+    assert answer.peak == 2

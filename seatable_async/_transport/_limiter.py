@@ -82,7 +82,8 @@ class LimiterTransport(httpx.AsyncBaseTransport):
             return await self._inner.handle_async_request(request)
         options = call_options(request)
         policy = options.retry
-        async with pacer.slot():
+        await pacer.take_slot()
+        try:
             delay = await pacer.admit(policy.clock, policy.sleep, _deadline_left(options))
             if delay is not None:
                 raise _too_long(request, delay)
@@ -96,6 +97,8 @@ class LimiterTransport(httpx.AsyncBaseTransport):
                 raise
             pacer.answered(response, policy.clock())
             return response
+        finally:
+            pacer.give_back_slot()
 
     async def aclose(self) -> None:
         await self._inner.aclose()

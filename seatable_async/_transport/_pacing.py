@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 import anyio
@@ -42,17 +41,21 @@ class Window(NamedTuple):
     """Seconds until the window frees calls again, on the server's clock."""
 
 
+RATE_HEADERS = (b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset")
+
+
 def announced_window(response: httpx.Response) -> Window | None:
     """The window an answer announces; None when it sends no complete, sane set of headers."""
-    headers = response.headers
-    limit = headers.get("x-ratelimit-limit")
-    remaining = headers.get("x-ratelimit-remaining")
-    reset = headers.get("x-ratelimit-reset")
-    if limit is None or remaining is None or reset is None:
+    found: dict[bytes, bytes] = {}
+    for name, value in response.headers.raw:  # one pass: every answer is read
+        if name[:12].lower() == b"x-ratelimit-":
+            found[name.lower()] = value
+    if len(found) < len(RATE_HEADERS):
         return None
     try:
+        limit, remaining, reset = (found[name] for name in RATE_HEADERS)
         window = Window(int(limit), int(remaining), float(reset))
-    except ValueError:
+    except (KeyError, ValueError):
         return None
     if window.limit < 1 or window.remaining < 0 or not math.isfinite(window.resets_in):
         return None
@@ -146,6 +149,38 @@ class _Cubic:
         self._tokens = min(self._tokens, max(self.rate, 1.0))
 
 
+class _Slots:
+    """A first-come, first-served semaphore whose uncontended take does not yield, so that
+    a free slot costs no trip through the event loop (`anyio.CapacityLimiter` always yields)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+        self._waiting: deque[anyio.Event] = deque()
+
+    async def take(self) -> None:
+        if self.used < self.total and not self._waiting:
+            self.used += 1
+            return
+        turn = anyio.Event()
+        self._waiting.append(turn)
+        try:
+            await turn.wait()
+        except BaseException:
+            if turn.is_set():
+                self.give_back()  # handed over just as the wait was cancelled
+            else:
+                self._waiting.remove(turn)
+            raise
+
+    def give_back(self) -> None:
+        """Hands the slot to the longest waiter, if the total still allows it."""
+        if self._waiting and self.used <= self.total:
+            self._waiting.popleft().set()
+        else:
+            self.used -= 1
+
+
 class Pacer:
     """One scope's limiter, shared by every client that reaches it in one event loop.
 
@@ -157,7 +192,7 @@ class Pacer:
     """
 
     def __init__(self, default_per_minute: int | None) -> None:
-        self._slots = anyio.CapacityLimiter(1)
+        self._slots = _Slots(1)
         self._gate = anyio.Lock()
         self._answer = anyio.Event()
         self._waiting_for_answer = False
@@ -183,7 +218,7 @@ class Pacer:
         slots = config.max_concurrency
         if self._joined:
             slots = min(slots, self.max_concurrency)
-        self._slots.total_tokens, self._joined = slots, True
+        self._slots.total, self._joined = slots, True
         per_minute = config.requests_per_minute
         if per_minute is not None and (self._ceiling is None or per_minute < self._ceiling.limit):
             self._ceiling, self._documented = _SlidingWindow(per_minute), None
@@ -191,17 +226,14 @@ class Pacer:
 
     @property
     def max_concurrency(self) -> int:
-        return int(self._slots.total_tokens)
+        return self._slots.total
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """One of the scope's concurrency slots, for one request (not one task)."""
-        borrower = object()
-        await self._slots.acquire_on_behalf_of(borrower)
-        try:
-            yield
-        finally:
-            self._slots.release_on_behalf_of(borrower)
+    async def take_slot(self) -> None:
+        """One of the scope's concurrency slots, for one request."""
+        await self._slots.take()
+
+    def give_back_slot(self) -> None:
+        self._slots.give_back()
 
     async def admit(
         self,
