@@ -9,6 +9,7 @@ as a disconnect, not served; a stopping server drops the connections it is still
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -31,6 +32,7 @@ from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
 from ._ratelimit import RateLimiter, RateState
+from ._routing import IndexedRouter
 from ._waits import BufferedReceive, WaitEnd
 
 if TYPE_CHECKING:
@@ -133,7 +135,9 @@ def build_app(emulator: Emulator) -> Starlette:
     for method, path, web_handler, auth in web_routes:
         endpoint = _web_endpoint(emulator, web_handler, auth)
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
-    return Starlette(routes=routes, middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
+    app = Starlette(middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
+    app.router = IndexedRouter(routes)
+    return app
 
 
 def _exempt(path: str) -> bool:
@@ -206,7 +210,7 @@ class EmulatorMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                date = formatdate(emulator.clock(), usegmt=True).encode()
+                date = _http_date(int(emulator.clock()))
                 headers = [*message.get("headers", []), (b"date", date), *rate_headers]
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body"):
@@ -255,6 +259,12 @@ class EmulatorMiddleware:
             return WaitEnd.SLEPT
         emulator = self.emulator
         return await emulator.waits.wait(emulator.sleep, seconds, receive)
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date(second: int) -> bytes:
+    """The ``Date`` header of a unix second (formatted once per second, not per answer)."""
+    return formatdate(second, usegmt=True).encode()
 
 
 def _limit(limiter: RateLimiter, key: str | None, *, counted: bool) -> RateState | None:
