@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,8 +34,9 @@ TABLE = "Bench"
 
 
 @contextmanager
-def emulator_process(latency_ms: float) -> Iterator[str]:
-    """The emulator command line on a free loopback port, over a seeded 1000-row table."""
+def emulator_process(latency_ms: float, extra: Sequence[str] = ()) -> Iterator[str]:
+    """The emulator command line on a free loopback port, over a seeded 1000-row table;
+    `extra` adds options to its command line."""
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "bench.sqlite3")
         with Emulator(api_token=TOKEN, db_path=db) as emulator:
@@ -45,7 +46,7 @@ def emulator_process(latency_ms: float) -> Iterator[str]:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         command = [sys.executable, "-m", "seatable_async.testing", "--port", str(port)]
-        command += ["--api-token", TOKEN, "--db", db, "--latency-ms", str(latency_ms)]
+        command += ["--api-token", TOKEN, "--db", db, "--latency-ms", str(latency_ms), *extra]
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 30

@@ -24,8 +24,10 @@ WINDOW_SECONDS = 60.0
 """SeaTable's documented limits are per minute."""
 MAX_RESET_WAIT = 2 * WINDOW_SECONDS
 """The longest a reset time is believed: a later one is probed again after this long."""
-RESET_TOLERANCE = 1.0
-"""Seconds a reset time may move (whole-second headers) before it means a newer window."""
+RESET_TOLERANCE = 0.5
+"""Seconds a reset time must move to mean a newer window (the header has whole seconds):
+within a window the lowest budget holds, since answers may arrive out of order; once the
+known window has reset, any answer is news."""
 NO_WAIT = 1e-6
 """Waits shorter than this are rounding errors of the bucket arithmetic: the call goes."""
 UNTIL_ANSWERED = math.inf
@@ -307,7 +309,7 @@ class Pacer:
         if window is not None:
             budget = window.remaining - self.in_flight
             reset_at = now + window.resets_in
-            newer = reset_at > self.reset_at + RESET_TOLERANCE
+            newer = now >= self.reset_at or reset_at > self.reset_at + RESET_TOLERANCE
             if self.budget is None or newer or budget < self.budget:
                 self.budget, self.reset_at = budget, reset_at
         if self._cubic is not None:
