@@ -27,7 +27,7 @@ from seatable_async._ratelimit import scope_of
 from seatable_async._transport._pacing import Pacer, _Cubic
 from seatable_async.testing import Emulator
 
-from .helpers import API_TOKEN, BASE_UUID, GATEWAY, SERVER, FakeTime
+from .helpers import API_TOKEN, BASE_UUID, GATEWAY, SERVER, FakeTime, grant
 
 pytestmark = pytest.mark.anyio
 
@@ -401,3 +401,19 @@ async def test_calls_cancelled_while_waiting_for_a_slot_give_nothing_away(
         await fan_out(10, lambda: base.list_rows("Table1"))
     assert answer.calls == calls + 10
     assert answer.peak == 2
+
+
+async def test_a_base_from_an_account_shares_the_limiter_of_its_base(
+    server: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    server.get(path__startswith="/api/v2.1/workspace/").respond(200, json=grant())
+    server.get(ROWS).mock(side_effect=[rows(remaining=0, resets_in=20), rows()])
+    policy = fake_time.policy()
+    async with (
+        Account(token="c" * 40, server_url=SERVER, retry=policy) as account,
+        Base(API_TOKEN, SERVER, retry=policy) as by_api_token,
+    ):
+        from_account = await account.get_base(7, "Test base")
+        await from_account.list_rows("Table1")
+        await by_api_token.list_rows("Table1")
+    assert fake_time.sleeps == [20.0]
