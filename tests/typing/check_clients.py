@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from seatable_async import Account, Base
+from seatable_async import Account, Base, RateLimit, RetryPolicy
 from seatable_async.types import Row
 
 
@@ -28,3 +28,12 @@ async def clients_keep_their_types() -> None:
         opened = await account.get_base(1, "Base")
         assert_type(opened, Base)
         await account.list_rows("Table1")  # type: ignore[attr-defined]
+
+
+def rate_limits_are_typed() -> None:
+    Base("api-token", "https://cloud.seatable.io", rate_limit=RateLimit(max_concurrency=4))
+    Base("api-token", "https://cloud.seatable.io", rate_limit=None)
+    Account(token="t", server_url="https://cloud.seatable.io", rate_limit=RateLimit(adaptive=False))
+    Base("api-token", "https://cloud.seatable.io", rate_limit=8)  # type: ignore[arg-type]
+    RateLimit(requests_per_minute="100")  # type: ignore[arg-type]
+    RetryPolicy(retry_budget=None)
