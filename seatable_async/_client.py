@@ -180,6 +180,11 @@ class _Client(abc.ABC):
         """Whether the pool this client uses was closed; a closed client cannot be reopened."""
         return self._session.closed
 
+    def _request_slots(self) -> int:
+        """The limiter's cap on requests in flight (its default when the limiter is off)."""
+        limit = self._session.rate_limit
+        return DEFAULT_RATE_LIMIT.max_concurrency if limit is None else limit.max_concurrency
+
     @property
     def usage(self) -> Usage:
         """API calls this client (and its `with_options` views) has sent so far, retries and
