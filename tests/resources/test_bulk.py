@@ -495,6 +495,22 @@ async def test_cancelling_a_job_stops_it_with_a_partial_result(
     assert len(fake.steps("append")) == 3
 
 
+def counted_rows(taken: list[int], count: int) -> Iterator[dict[str, Any]]:
+    """`count` rows, each noted in `taken` as the job reads it."""
+    for i in range(count):
+        taken.append(i)
+        yield {"Name": f"n{i}"}
+
+
+def held_until(release: anyio.Event) -> Callable[[str, Any], Awaitable[None]]:
+    """A gate that holds every call until `release` is set."""
+
+    async def hold(step: str, body: Any) -> None:
+        await release.wait()
+
+    return hold
+
+
 async def test_a_generator_is_read_no_further_than_the_chunks_in_flight(
     fake: FakeGateway, base: Base
 ) -> None:
@@ -502,16 +518,9 @@ async def test_a_generator_is_read_no_further_than_the_chunks_in_flight(
     release = anyio.Event()
     concurrency = 2
 
-    def rows() -> Iterator[dict[str, Any]]:
-        for i in range(60):
-            taken.append(i)
-            yield {"Name": f"n{i}"}
-
-    async def hold(step: str, body: Any) -> None:
-        await release.wait()
-
-    fake.gate = hold
-    job = base.bulk_append("T", rows(), concurrency=concurrency)
+    rows = counted_rows(taken, 60)
+    fake.gate = held_until(release)
+    job = base.bulk_append("T", rows, concurrency=concurrency)
     async with anyio.create_task_group() as group:
         group.start_soon(job.run)
         for _ in range(50):
@@ -526,15 +535,8 @@ async def test_chunks_in_flight_default_to_the_clients_request_cap(fake: FakeGat
     taken: list[int] = []
     release = anyio.Event()
 
-    def rows() -> Iterator[dict[str, Any]]:
-        for i in range(60):
-            taken.append(i)
-            yield {"Name": f"n{i}"}
-
-    async def hold(step: str, body: Any) -> None:
-        await release.wait()
-
-    fake.gate = hold
+    rows = counted_rows(taken, 60)
+    fake.gate = held_until(release)
     limits = BatchLimits(append_rows=3)
     async with (
         httpx.AsyncClient(transport=httpx.MockTransport(fake.handle)) as http,
@@ -544,7 +546,7 @@ async def test_chunks_in_flight_default_to_the_clients_request_cap(fake: FakeGat
         ) as base,
     ):  # fmt: skip
         await base.auth()
-        job = base.bulk_append("T", rows())
+        job = base.bulk_append("T", rows)
         async with anyio.create_task_group() as group:
             group.start_soon(job.run)
             for _ in range(50):
