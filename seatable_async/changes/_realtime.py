@@ -138,13 +138,16 @@ class _Socket:
         return self._joined or not self._settled.is_set()
 
     async def aclose(self) -> None:
-        """Disconnect (shielded: a cancelled subscription still closes its socket)."""
-        with anyio.CancelScope(shield=True):
-            if self._client.connected:
-                await self._client.disconnect()
-            await self._client.eio.disconnect()
-        self._send.close()
-        self.messages.close()
+        """Disconnect (shielded: a cancelled subscription still closes its socket); the queue
+        closes even when disconnecting fails."""
+        try:
+            with anyio.CancelScope(shield=True):
+                if self._client.connected:
+                    await self._client.disconnect()
+                await self._client.eio.disconnect()
+        finally:
+            self._send.close()
+            self.messages.close()
 
 
 def _operation(data: object) -> Mapping[str, Any] | None:

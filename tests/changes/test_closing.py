@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 
+import anyio
 import pytest
 
 from seatable_async.testing import Emulator, serve_in_thread
@@ -122,3 +123,22 @@ def test_a_stopped_feed_leaves_nothing_open() -> None:
     assert completed.stdout == "done\n"
     noise = [line for line in completed.stderr.splitlines() if not line.startswith("== ")]
     assert noise == [], completed.stderr
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_failed_disconnect_still_closes_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seatable_async.changes import _realtime
+
+    socket = _realtime._Socket(None)  # type: ignore[arg-type]  # never connected
+
+    async def broken() -> None:
+        raise OSError("the transport is gone")
+
+    monkeypatch.setattr(socket._client.eio, "disconnect", broken)
+    with pytest.raises(OSError, match="gone"):
+        await socket.aclose()
+    with pytest.raises(anyio.ClosedResourceError):
+        socket._send.send_nowait(None)
+    with pytest.raises(anyio.ClosedResourceError):
+        socket.messages.receive_nowait()
