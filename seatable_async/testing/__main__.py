@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-token", default="test-api-token")
     parser.add_argument("--username", help="enables the account-token flows")
     parser.add_argument("--password")
-    parser.add_argument("--rate-limit", type=int, help="calls per base per minute")
+    parser.add_argument("--rate-limit", type=int, help="calls per base per rate window")
+    parser.add_argument(
+        "--rate-window", type=float, default=60.0, help="seconds of the rate window (default 60)"
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--fault-rate", type=float, default=0.0, help="0..1")
     parser.add_argument("--seed", type=int)
@@ -73,6 +76,7 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
         username=args.username,
         password=args.password,
         rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         seed=args.seed,

@@ -9,6 +9,7 @@ as a disconnect, not served; a stopping server drops the connections it is still
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -31,6 +32,7 @@ from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
 from ._ratelimit import RateLimiter, RateState
+from ._routing import IndexedRouter
 from ._waits import BufferedReceive, WaitEnd
 
 if TYPE_CHECKING:
@@ -138,7 +140,9 @@ def build_app(emulator: Emulator) -> Starlette:
         routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
     if emulator.realtime is not None:
         routes.append(emulator.realtime.route())
-    return Starlette(routes=routes, middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
+    app = Starlette(middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
+    app.router = IndexedRouter(routes)
+    return app
 
 
 def _exempt(path: str) -> bool:
@@ -211,7 +215,7 @@ class EmulatorMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                date = formatdate(emulator.clock(), usegmt=True).encode()
+                date = _http_date(int(emulator.clock()))
                 headers = [*message.get("headers", []), (b"date", date), *rate_headers]
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body"):
@@ -260,6 +264,12 @@ class EmulatorMiddleware:
             return WaitEnd.SLEPT
         emulator = self.emulator
         return await emulator.waits.wait(emulator.sleep, seconds, receive)
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date(second: int) -> bytes:
+    """The ``Date`` header of a unix second (formatted once per second, not per answer)."""
+    return formatdate(second, usegmt=True).encode()
 
 
 def _limit(limiter: RateLimiter, key: str | None, *, counted: bool) -> RateState | None:

@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "BaseTokenClaims",
     "JWTError",
+    "VerifiedTokens",
     "bearer_token",
     "decode_jwt",
     "encode_jwt",
@@ -70,6 +71,29 @@ def decode_jwt(token: str, secret: bytes, *, now: float) -> dict[str, Any]:
     if not isinstance(exp, (int, float)) or exp <= now:
         raise JWTError("expired")
     return payload
+
+
+class VerifiedTokens:
+    """:func:`decode_jwt` that remembers the payloads whose signature it verified, so a token
+    sent again costs a lookup instead of an HMAC and two decodes; ``exp`` is still checked on
+    every use. At most ``size`` tokens are kept (all are forgotten when it is full)."""
+
+    def __init__(self, secret: bytes, size: int = 4096) -> None:
+        self._secret = secret
+        self._size = size
+        self._payloads: dict[str, dict[str, Any]] = {}
+
+    def decode(self, token: str, *, now: float) -> dict[str, Any]:
+        """The payload of a valid, unexpired ``token``; :class:`JWTError` otherwise."""
+        payload = self._payloads.get(token)
+        if payload is None:
+            payload = decode_jwt(token, self._secret, now=now)
+            if len(self._payloads) >= self._size:
+                self._payloads.clear()
+            self._payloads[token] = payload
+        elif payload["exp"] <= now:
+            raise JWTError("expired")
+        return payload
 
 
 def parse_lifetime(text: str) -> float:

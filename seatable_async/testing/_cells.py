@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
-from typing import Any
+from json.decoder import JSONDecoder
+from json.encoder import encode_basestring
+from json.scanner import make_scanner
+from typing import Any, cast
 
 from ._checks import Check, integer_in, list_of, nonempty_text, one_of, shaped, text
 from ._errors import APIError, gateway_error
@@ -28,6 +31,7 @@ __all__ = [
     "column_source",
     "column_storage",
     "decode_cell",
+    "decode_cells",
     "encode_cell",
     "format_timestamp",
     "parse_date",
@@ -140,10 +144,16 @@ def _out_of_range(column: Column) -> APIError:
 def _dump(value: object, column: Column) -> str:
     """JSON text of a list/object cell; NaN and infinities (only an SQL literal can hold one:
     request bodies refuse them) answer 400."""
+    if type(value) is list and all(type(item) is str for item in value):
+        return f"[{', '.join(map(encode_basestring, value))}]"  # what the encoder writes
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return _CELL_JSON.encode(value)
     except ValueError as exc:
         raise _out_of_range(column) from exc
+
+
+_CELL_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""``json.dumps(value, ensure_ascii=False, allow_nan=False)``, without a new encoder per cell."""
 
 
 def _encode_text(value: Any, column: Column) -> object:
@@ -289,6 +299,42 @@ def decode_cell(stored: object, column: Column) -> Any:
     if stored is None:
         return None
     return CELL_TYPES[column["type"]].decode(stored, column)
+
+
+def _decode_json_cells(stored: Sequence[object], column: Column) -> list[Any]:
+    """:func:`_decode_json` of many cells: the C scanner straight away (ten times cheaper than
+    ``json.loads`` per call); anything it does not read whole goes through ``json.loads``."""
+    decoded: list[Any] = []
+    for value in stored:
+        if isinstance(value, str):
+            try:
+                result, end = _SCAN_JSON(value, 0)
+            except StopIteration:
+                end = -1
+            decoded.append(result if end == len(value) else json.loads(value))
+        else:
+            decoded.append(value)
+    return decoded
+
+
+_SCAN_JSON = make_scanner(cast(Any, JSONDecoder()))
+"""What ``json.loads`` runs after skipping whitespace: (value, end) of the JSON at an index."""
+
+_CELLS_DECODERS: dict[Decoder, Callable[[Sequence[object], Column], list[Any]]] = {
+    _decode_plain: lambda stored, column: list(stored),
+    _decode_null: lambda stored, column: [None] * len(stored),
+    _decode_json: _decode_json_cells,
+}
+"""Decoders with a faster way to decode a whole column of cells than one call per cell."""
+
+
+def decode_cells(stored: Sequence[object], column: Column) -> list[Any]:
+    """:func:`decode_cell` of each stored value, for a column of many rows."""
+    decode = CELL_TYPES[column["type"]].decode
+    many = _CELLS_DECODERS.get(decode)
+    if many is not None:
+        return many(stored, column)
+    return [None if value is None else decode(value, column) for value in stored]
 
 
 SELECT_OPTIONS = list_of(shaped({"name": nonempty_text, "id": nonempty_text}, required=("name",)))

@@ -14,7 +14,7 @@ import anyio
 import httpx
 
 from ._app import EmulatorTransport, RequestRecord, build_app
-from ._auth import BaseTokenClaims, JWTError, decode_jwt, encode_jwt
+from ._auth import BaseTokenClaims, JWTError, VerifiedTokens, encode_jwt
 from ._faults import DEFAULT_SLOW_SECONDS, FaultPlan
 from ._ratelimit import RateLimiter
 from ._store import Base, Json, Store
@@ -37,8 +37,10 @@ class Emulator:
     :meth:`transport`) or on a loopback socket with :func:`seatable_async.testing.serve`.
     ``clock`` (unix seconds) drives token expiry, rate-limit windows and row timestamps, and
     ``sleep`` serves latency and delay faults, so tests can move time without waiting.
-    ``slow_seconds`` is how long a random slow answer takes. ``keep_request_log=False`` stops
-    ``request_log`` from growing in long runs (``on_request`` still sees every request).
+    ``rate_limit`` calls per base are allowed in any ``rate_window`` seconds (SeaTable: a
+    minute). ``slow_seconds`` is how long a random slow answer takes.
+    ``keep_request_log=False`` stops ``request_log`` from growing in long runs (``on_request``
+    still sees every request).
     """
 
     def __init__(
@@ -48,6 +50,7 @@ class Emulator:
         username: str | None = None,
         password: str | None = None,
         rate_limit: int | None = None,
+        rate_window: float = 60.0,
         latency_ms: float = 0,
         fault_rate: float = 0.0,
         seed: int | None = None,
@@ -73,7 +76,7 @@ class Emulator:
         self.keep_request_log = keep_request_log
         self.rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
         self.faults = FaultPlan(fault_rate=fault_rate, seed=seed, slow_seconds=slow_seconds)
-        self.rate_limiter = RateLimiter(rate_limit, clock=clock)
+        self.rate_limiter = RateLimiter(rate_limit, window=rate_window, clock=clock)
         self.waits = Waits()
         """Slow answers in flight, which a stopping server ends at once."""
         self.request_log: list[RequestRecord] = []
@@ -83,6 +86,7 @@ class Emulator:
         self.secret = bytes.fromhex(
             self.store.setting("jwt_secret", lambda: self.rng.randbytes(32).hex())
         )
+        self._verified = VerifiedTokens(self.secret)
         self.upload_tokens: dict[str, tuple[str, float]] = {}
         self.toasts: list[Json] = []
         """Every toast notification sent (`sendToastNotification`), oldest first."""
@@ -167,7 +171,7 @@ class Emulator:
     def verify_base_token(self, token: str, base_uuid: str) -> dict[str, Any] | None:
         """Payload of a valid, unexpired base token for ``base_uuid``; None otherwise."""
         try:
-            payload = decode_jwt(token, self.secret, now=self.clock())
+            payload = self._verified.decode(token, now=self.clock())
         except JWTError:
             return None
         if payload.get("dtable_uuid") != base_uuid or "permission" not in payload:
@@ -189,7 +193,7 @@ class Emulator:
         if stored is not None:
             return stored
         try:
-            payload = decode_jwt(token, self.secret, now=self.clock())
+            payload = self._verified.decode(token, now=self.clock())
         except JWTError:
             return None
         base = self.store.base(str(payload.get("dtable_uuid")))

@@ -2,6 +2,7 @@
 
 SeaTable counts calls per base per minute and checks "the relevant period ... at the time of
 access" (reference section 14), i.e. a sliding window; ``x-ratelimit-reset`` is unix seconds.
+The window is a setting (default 60 s) so a benchmark can allow, say, 100 calls per 10 s.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class RateLimiter:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if limit is not None and limit < 1:
-            raise ValueError("rate_limit must be a positive number of calls per minute")
+            raise ValueError("rate_limit must be a positive number of calls per window")
+        if not window > 0:
+            raise ValueError("rate_window must be a positive number of seconds")
         self.limit = limit
         self.window = window
         self._clock = clock

@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import Token, TokenType, exp
 from sqlglot.errors import ParseError, TokenError
 
-from ._cells import column_source, decode_cell
+from ._cells import column_source, decode_cells
 from ._errors import gateway_error
 from ._sql_rules import (
     apply_comparison_rules,
@@ -285,19 +285,23 @@ def _select(
         tree.set("limit", exp.Limit(expression=exp.Literal.number(DEFAULT_LIMIT)))
     records = _run_statement(store, tree.sql(dialect="sqlite"), params, max_rows=MAX_LIMIT)
     results: list[Json] = []
-    for record in records:
-        row: Json = {}
-        for index, output in enumerate(outputs):
-            value = record[index]
-            if output.column is not None:
-                value = decode_cell(value, output.column)
-            elif output.system_field in SYSTEM_RENDER:
-                value = SYSTEM_RENDER[output.system_field](value)
-            row[output.label] = value
-        results.append(row)
+    if records:  # rendered column by column, then zipped into rows
+        by_output = list(zip(*records, strict=True))[: len(outputs)]
+        pairs = zip(outputs, by_output, strict=True)
+        cells = [_output_cells(output, stored) for output, stored in pairs]
+        labels = [output.label for output in outputs]
+        results = [dict(zip(labels, values, strict=True)) for values in zip(*cells, strict=True)]
     _fill_link_cells(store, base, outputs, link_aliases, records, results)
     metadata = [_column_metadata(o) for o in outputs]
     return _envelope(metadata, results, len(scope.entries) > 1)
+
+
+def _output_cells(output: _Output, stored: Sequence[object]) -> Sequence[Any]:
+    """One output column of every record, rendered as the gateway renders its cells."""
+    if output.column is not None:
+        return decode_cells(stored, output.column)
+    convert = SYSTEM_RENDER.get(output.system_field or "")
+    return stored if convert is None else [convert(value) for value in stored]
 
 
 def _fill_link_cells(

@@ -166,6 +166,29 @@ async def test_rate_limit_per_base_with_sliding_window(clock: FakeClock) -> None
     assert recovered.status_code == 200
 
 
+async def test_rate_window_sets_the_sliding_window(clock: FakeClock) -> None:
+    """``rate_window=10``: two calls per 10 s, the third refused until the oldest leaves."""
+    start = clock.now
+    emu = Emulator(rate_limit=2, rate_window=10, clock=clock)
+    try:
+        async with gateway_for(emu) as gw:
+            answers = [await gw.request("GET", "/metadata/") for _ in range(3)]
+            clock.advance(9.5)
+            still_full = await gw.request("GET", "/metadata/")
+            clock.advance(0.5)
+            recovered = await gw.request("GET", "/metadata/")
+    finally:
+        emu.close()
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[2].headers["x-ratelimit-reset"]) == int(start + 10)
+    assert (still_full.status_code, recovered.status_code) == (429, 200)
+
+
+def test_rate_window_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="rate_window"):
+        Emulator(rate_limit=2, rate_window=0)
+
+
 async def test_fault_and_crash_answers_carry_rate_limit_headers(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

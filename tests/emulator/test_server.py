@@ -65,11 +65,11 @@ def test_state_persists_in_a_db_file(tmp_path: Path) -> None:
 
 def test_cli_options_map_onto_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["--port", "0", "--api-token", "T", "--rate-limit", "5", "--token-lifetime", "60"]
-    args = build_parser().parse_args([*argv, "--slow-seconds", "50"])
+    args = build_parser().parse_args([*argv, "--slow-seconds", "50", "--rate-window", "10"])
     with emulator_from_args(args) as emu:
         assert emu.api_token == "T"
         assert Fault("delay", delay=50.0) in emu.faults.random_faults
-        assert emu.rate_limiter.limit == 5
+        assert (emu.rate_limiter.limit, emu.rate_limiter.window) == (5, 10)
         assert emu.token_lifetime == 60
         with serve_in_thread(emu) as url, httpx.Client(base_url=url) as client:
             client.get("/server-info/", params={"x": "1"})

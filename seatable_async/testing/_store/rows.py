@@ -13,6 +13,7 @@ from .._cells import (
     SYSTEM_FIELDS,
     column_source,
     column_storage,
+    decode_cells,
     encode_cell,
     format_timestamp,
     quote_ident,
@@ -52,26 +53,129 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 """Column type each hidden system field is reported with in SQL metadata."""
 
 
+_INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
+"""System fields a new row is written with (the others start empty)."""
+
+Change = tuple[Json, object, object]
+"""One changed cell of a row activity: (column, value, old value)."""
+
+
+def _written_changes(
+    columns: Sequence[Json], written: Mapping[str, Any], after: Json, before: Json | None
+) -> list[Change]:
+    """The written columns (by name) whose rendered value changed; all of them for a new row
+    (``before`` None). ``columns`` are the table's as of the write."""
+    old = before or {}
+    return [
+        (column, after.get(column["key"]), old.get(column["key"]))
+        for column in columns
+        if column["name"] in written
+        and (before is None or after.get(column["key"]) != old.get(column["key"]))
+    ]
+
+
+_CHUNK = 500
+"""Row ids per ``IN (...)`` list (SQLite allows 999 parameters in old versions)."""
+
+
+def _chunks(row_ids: Sequence[str]) -> list[Sequence[str]]:
+    """``row_ids`` in slices of at most :data:`_CHUNK`."""
+    return [row_ids[i : i + _CHUNK] for i in range(0, len(row_ids), _CHUNK)]
+
+
+def _runs_of_distinct_ids(
+    updates: Sequence[tuple[str, Mapping[str, Any]]],
+) -> list[list[tuple[str, Mapping[str, Any]]]]:
+    """``updates`` cut into consecutive runs in which no row id repeats."""
+    runs: list[list[tuple[str, Mapping[str, Any]]]] = [[]]
+    seen: set[str] = set()
+    for update in updates:
+        if update[0] in seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(update)
+        seen.add(update[0])
+    return [run for run in runs if run]
+
+
+_Writer = tuple[Json, str, bool]
+"""How a column is written: the column, its SQLite column, whether it is a select column."""
+
+
+class _SelectColumns:
+    """The select columns of a table as each row of one append left them: a row may create
+    options, and its activity shows the options known once it was written, not the later ones."""
+
+    def __init__(self, table: Json) -> None:
+        self._table_columns: list[Json] = table["columns"]
+        self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
+        self._lists = [self._options(c) for c in self._columns]
+        """The option lists written to (options are only ever appended during a write)."""
+        self._sizes: list[int] = []
+        self._current: list[Json] = self._table_columns
+        self.per_row: list[list[Json]] = []
+        """Per row written: the table's columns as of that row (select ones are copies)."""
+        self._snapshot()
+
+    @staticmethod
+    def _options(column: Json) -> list[Json]:
+        data = column.get("data")
+        options = data.get("options") if isinstance(data, dict) else None
+        return options if isinstance(options, list) else []
+
+    def _snapshot(self) -> None:
+        self._sizes = [len(options) for options in self._lists]
+        copies = {
+            id(c): {**c, "data": {**c["data"], "options": list(self._options(c))}}
+            for c in self._columns
+            if isinstance(c.get("data"), dict)
+        }
+        self._current = [copies.get(id(c), c) for c in self._table_columns]
+
+    def after_row(self) -> None:
+        """Record the columns as the row just prepared left them."""
+        if [len(options) for options in self._lists] != self._sizes:
+            self._snapshot()
+        self.per_row.append(self._current)
+
+
 class RowStore(LinkStore, ActivityStore):
     """Rows of a table: append, update, delete, lock, archive, select, render."""
 
-    def _prepare(self, table: Json, row: Mapping[str, Any]) -> dict[str, object]:
-        """Column names → stored values; unknown and read-only columns are ignored."""
+    @staticmethod
+    def _writers(table: Json) -> dict[str, _Writer | None]:
+        """Each column name → how a row's value under it is written: the first column of that
+        name, its storage and whether it is a select column; None for a read-only column."""
+        writers: dict[str, _Writer | None] = {}
+        for column in table["columns"]:
+            if column["name"] not in writers:
+                writable = CELL_TYPES[column["type"]].writable
+                select = column["type"] in SELECT_TYPES
+                writer = (column, column_storage(column), select) if writable else None
+                writers[column["name"]] = writer
+        return writers
+
+    def _prepare(
+        self, row: Mapping[str, Any], writers: Mapping[str, _Writer | None]
+    ) -> dict[str, object]:
+        """Column names → stored values (``writers`` of the table); unknown and read-only
+        columns are ignored."""
         values: dict[str, object] = {}
         for name, value in row.items():
-            column = next((c for c in table["columns"] if c["name"] == name), None)
-            if column is None or not CELL_TYPES[column["type"]].writable:
-                continue
-            if column["type"] in SELECT_TYPES:
-                self._ensure_options(column, value)
-            values[column_storage(column)] = encode_cell(value, column)
+            writer = writers.get(name)
+            if writer is not None:
+                column, storage, select = writer
+                if select:
+                    self._ensure_options(column, value)
+                values[storage] = encode_cell(value, column)
         return values
 
-    def _ensure_options(self, column: Json, value: Any) -> None:
-        """Unknown select options are created on write (SeaTable >= 4.1)."""
+    def _ensure_options(self, column: Json, value: Any) -> bool:
+        """Unknown select options are created on write (SeaTable >= 4.1); whether any was."""
         names = value if isinstance(value, list) else [value]
         options: list[Json] = column["data"]["options"]
         known = {o["name"] for o in options}
+        created = False
         for name in names:
             if isinstance(name, str) and name and name not in known:
                 color, text_color = _DEFAULT_OPTION_COLORS
@@ -80,6 +184,8 @@ class RowStore(LinkStore, ActivityStore):
                     {"name": name, "color": color, "textColor": text_color, "id": option_id}
                 )
                 known.add(name)
+                created = True
+        return created
 
     def append_rows(
         self,
@@ -90,35 +196,51 @@ class RowStore(LinkStore, ActivityStore):
         user: str,
         archived: bool = False,
     ) -> list[str]:
-        """Insert rows (given by column names) and return their new ids."""
+        """Insert rows (given by column names) and return their new ids.
+
+        All rows go in with one statement over every writable column (a cell not given is
+        NULL, as if left out), at one moment (one clock reading for the whole batch), and
+        their activities are logged in one batch afterwards."""
         ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
+        writers = self._writers(table)
+        storage = list(
+            dict.fromkeys(
+                column_storage(c) for c in table["columns"] if CELL_TYPES[c["type"]].writable
+            )
+        )
+        names = ", ".join(quote_ident(name) for name in (*_INSERTED_FIELDS, *storage))
+        marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
+        records: list[tuple[object, ...]] = []
+        select_columns = _SelectColumns(table)
+        numbered = any(c["type"] == "auto-number" for c in table["columns"])
         with self.transaction() as db:
             seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
+            first_seq = seq
+            created = self._clock()
+            stamp = format_timestamp(created)
             for row in rows:
                 seq += 1
-                created = self._clock()
-                values = self._prepare(table, row)
-                values.update(self._auto_numbers(table, row, seq, created))
-                stamp = format_timestamp(created)
+                values = self._prepare(row, writers)
+                if numbered:
+                    values.update(self._auto_numbers(table, row, seq, created))
+                select_columns.after_row()
                 row_id = self.new_row_id()
-                record: dict[str, object] = {
-                    "_id": row_id,
-                    "_ctime": stamp,
-                    "_mtime": stamp,
-                    "_creator": user,
-                    "_last_modifier": user,
-                    "_archived": int(archived),
-                    **values,
-                }
-                names = ", ".join(quote_ident(name) for name in record)
-                marks = ", ".join("?" for _ in record)
-                db.execute(
-                    f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", tuple(record.values())
-                )
+                system = (row_id, stamp, stamp, user, user, int(archived))
+                records.append((*system, *map(values.get, storage)))
                 ids.append(row_id)
-                self._log_change(base, table, "insert_row", user, row_id, None, row)
+            db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
+            inserted = db.execute(
+                f"SELECT * FROM {sqlite_table} WHERE _seq > ? ORDER BY _seq", (first_seq,)
+            ).fetchall()
+            after = self.render_many(base, table, inserted, keys=True)
+            written = zip(rows, after, select_columns.per_row, strict=True)
+            changes = [
+                (rendered, _written_changes(as_of, row, rendered, None))
+                for row, rendered, as_of in written
+            ]
+            self.log_row_activities(base, table, "insert_row", user, changes)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
         return ids
@@ -144,72 +266,84 @@ class RowStore(LinkStore, ActivityStore):
         *,
         user: str,
     ) -> None:
-        """Apply ``(row_id, {column name: value})`` updates; unknown ids are skipped."""
-        sqlite_table = self.sqlite_table(base, table)
+        """Apply ``(row_id, {column name: value})`` updates; unknown ids are skipped.
+
+        Updates go in runs without a repeated row id: each run's rows are read before and
+        after in one query each, written with one statement per set of columns, and logged
+        in one batch (a row updated twice is logged twice, each against the state before)."""
         schema_before = json.dumps(table["columns"])
-        with self.transaction() as db:
-            for row_id, row in updates:
-                before = self._rendered(base, table, row_id)
-                values = self._prepare(table, row)
-                values.update({"_mtime": self.now(), "_last_modifier": user})
-                assignments = ", ".join(f"{quote_ident(name)} = ?" for name in values)
-                db.execute(
-                    f"UPDATE {sqlite_table} SET {assignments} WHERE _id = ?",
-                    (*values.values(), row_id),
-                )
-                if before is not None:
-                    self._log_change(base, table, "modify_row", user, row_id, before, row)
+        with self.transaction():
+            for run in _runs_of_distinct_ids(updates):
+                self._update_run(base, table, run, user)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
+
+    def _update_run(
+        self, base: Base, table: Json, run: Sequence[tuple[str, Mapping[str, Any]]], user: str
+    ) -> None:
+        """Updates of distinct rows (see :meth:`update_rows`)."""
+        sqlite_table = self.sqlite_table(base, table)
+        writers = self._writers(table)
+        row_ids = [row_id for row_id, _ in run]
+        before = self._rendered_by_id(base, table, row_ids)
+        stamp = self.now()
+        select_columns = _SelectColumns(table)
+        statements: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+        for row_id, row in run:
+            values = self._prepare(row, writers)
+            values.update({"_mtime": stamp, "_last_modifier": user})
+            select_columns.after_row()
+            statements.setdefault(tuple(values), []).append((*values.values(), row_id))
+        for names, parameters in statements.items():
+            assignments = ", ".join(f"{quote_ident(name)} = ?" for name in names)
+            self._db.executemany(
+                f"UPDATE {sqlite_table} SET {assignments} WHERE _id = ?", parameters
+            )
+        after = self._rendered_by_id(base, table, list(before))
+        entries: list[tuple[Json, list[Change]]] = []
+        for (row_id, row), as_of in zip(run, select_columns.per_row, strict=True):
+            old, new = before.get(row_id), after.get(row_id)
+            if old is not None and new is not None:
+                changes = _written_changes(as_of, row, new, old)
+                if changes:
+                    entries.append((new, changes))
+        self.log_row_activities(base, table, "modify_row", user, entries)
 
     def delete_rows(
         self, base: Base, table: Json, row_ids: Sequence[str], *, user: str = ""
     ) -> int:
         """Delete rows by id (and their links); returns how many existed."""
         sqlite_table = self.sqlite_table(base, table)
-        deleted = 0
+        distinct = list(dict.fromkeys(row_ids))
         with self.transaction() as db:
-            for row_id in row_ids:
-                before = self._rendered(base, table, row_id)
-                if before is not None:
-                    self.log_row_activity(base, table, "delete_row", user, before, [])
-                cursor = db.execute(f"DELETE FROM {sqlite_table} WHERE _id = ?", (row_id,))
+            before = self._rendered_by_id(base, table, distinct)
+            entries: list[tuple[Json, list[Change]]] = [
+                (before[row_id], []) for row_id in distinct if row_id in before
+            ]
+            self.log_row_activities(base, table, "delete_row", user, entries)
+            deleted = 0
+            for chunk in _chunks(distinct):
+                marks = ", ".join("?" for _ in chunk)
+                cursor = db.execute(f"DELETE FROM {sqlite_table} WHERE _id IN ({marks})", chunk)
                 deleted += cursor.rowcount
                 db.execute(
                     "DELETE FROM emu_links WHERE base_uuid = ?"
-                    " AND (row_id = ? OR other_row_id = ?)",
-                    (base.uuid, row_id, row_id),
+                    f" AND (row_id IN ({marks}) OR other_row_id IN ({marks}))",
+                    (base.uuid, *chunk, *chunk),
                 )
         return deleted
 
-    def _rendered(self, base: Base, table: Json, row_id: str) -> Json | None:
-        """One row as the gateway renders it by column keys, or None."""
-        rendered = self.render_many(base, table, self.select(base, table, row_id=row_id), keys=True)
-        return rendered[0] if rendered else None
-
-    def _log_change(
-        self,
-        base: Base,
-        table: Json,
-        op_type: str,
-        user: str,
-        row_id: str,
-        before: Json | None,
-        written: Mapping[str, Any],
-    ) -> None:
-        """Log a row activity whose changes are the written columns whose value changed."""
-        after = self._rendered(base, table, row_id)
-        if after is None:
-            return
-        old = before or {}
-        changes = [
-            (column, after.get(column["key"]), old.get(column["key"]))
-            for column in table["columns"]
-            if column["name"] in written
-            and (before is None or after.get(column["key"]) != old.get(column["key"]))
-        ]
-        if before is None or changes:
-            self.log_row_activity(base, table, op_type, user, after, changes)
+    def _rendered_by_id(self, base: Base, table: Json, row_ids: Sequence[str]) -> dict[str, Json]:
+        """The rows of ``row_ids`` that exist, rendered by column keys, by id."""
+        sqlite_table = self.sqlite_table(base, table)
+        records: list[sqlite3.Row] = []
+        with self._lock:
+            for chunk in _chunks(row_ids):
+                marks = ", ".join("?" for _ in chunk)
+                query = f"SELECT * FROM {sqlite_table} WHERE _id IN ({marks}) ORDER BY _seq"
+                records += self._db.execute(query, chunk).fetchall()
+        rendered = self.render_many(base, table, records, keys=True)
+        return {row["_id"]: row for row in rendered}
 
     def set_locked(
         self, base: Base, table: Json, row_ids: Sequence[str], *, locked: bool, user: str
@@ -263,41 +397,31 @@ class RowStore(LinkStore, ActivityStore):
     ) -> list[Json]:
         """Stored records as the gateway returns them: system fields, then each shown column.
 
-        The per-column work (output key, source, decoder) is planned once for all records,
-        and link cells are fetched in one pass per link column.
+        Decoded column by column (one decoder call per column, link cells in one pass per
+        link column), then zipped into rows.
         """
         if not records:
             return []
         shown = table["columns"] if columns is None else columns
         position = {name: index for index, name in enumerate(records[0].keys())}
-        row_ids = [r["_id"] for r in records]
-        links: dict[str, dict[str, list[Json]]] = {
-            c["key"]: self.linked(base, table, c, row_ids) for c in shown if c["type"] == "link"
-        }
-        plan = [
-            (
-                column["key"] if keys else column["name"],
-                column,
-                CELL_TYPES[column["type"]],
-                position.get(column_source(column), -1),
-            )
-            for column in shown
-        ]
-        system = [(field, position[field], SYSTEM_RENDER.get(field)) for field in SYSTEM_FIELDS]
-        rows: list[Json] = []
-        for record in records:
-            row: Json = {}
-            for field, index, convert in system:
-                row[field] = record[index] if convert is None else convert(record[index])
-            for label, column, cell_type, index in plan:
-                if column["type"] == "link":
-                    value: Any = links[column["key"]][row["_id"]][:LINK_CELL_MAX]
-                else:
-                    stored = record[index]
-                    value = None if stored is None else cell_type.decode(stored, column)
-                row[label] = value
-            rows.append(row)
-        return rows
+        by_source = list(zip(*records, strict=True))
+        row_ids: Sequence[str] = by_source[position["_id"]]
+        labels: list[str] = []
+        cells: list[Sequence[Any]] = []
+        for field in SYSTEM_FIELDS:
+            convert = SYSTEM_RENDER.get(field)
+            stored = by_source[position[field]]
+            labels.append(field)
+            cells.append(stored if convert is None else [convert(value) for value in stored])
+        for column in shown:
+            labels.append(column["key"] if keys else column["name"])
+            if column["type"] == "link":
+                linked = self.linked(base, table, column, row_ids)
+                cells.append([linked[row_id][:LINK_CELL_MAX] for row_id in row_ids])
+            else:
+                stored = by_source[position.get(column_source(column), -1)]
+                cells.append(decode_cells(stored, column))
+        return [dict(zip(labels, values, strict=True)) for values in zip(*cells, strict=True)]
 
     def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
         """Move rows between the normal and the (emulated) big-data backend."""
