@@ -2,8 +2,9 @@
 how many of its requests the server answered 429.
 
 The emulator's command line runs in another process, limited to `--limit` calls per base in
-any `--window` seconds (a sliding window, as SeaTable's). The job appends `--rows` rows in
-1000-row `appendRows` calls, all started at once, plus `--updates` concurrent single-row
+any `--window` seconds (a sliding window, as SeaTable's). The job appends `--rows` rows
+with one `bulk_append` (1000-row `appendRows` calls, as many in flight as the limiter allows),
+plus `--updates` concurrent single-row
 `update_row` calls. With 300 requests at 100 per 10 s the third window opens at 20 s, the
 ideal. Each client gets a fresh emulator; a warm-up call (the token and the row ids to update)
 is followed by a full window's wait, so the job starts on an empty window.
@@ -31,7 +32,7 @@ from pathlib import Path
 import anyio
 from client_vs_official import TABLE, TOKEN, emulator_process
 
-from seatable_async import Base, RateLimit, RetryPolicy, SeaTableError
+from seatable_async import Base, BulkError, RateLimit, RetryPolicy, SeaTableError
 
 CHUNK = 1000
 PATIENT = RetryPolicy(max_attempts=20, max_elapsed=300)
@@ -90,15 +91,16 @@ async def ours(
         failures = 0
         answered: list[float] = []
 
-        async def append(first: int) -> None:
+        def chunk_ended(done: int, total: int | None) -> None:
+            answered.append(time.perf_counter() - began)
+
+        async def append() -> None:
             nonlocal failures
-            count = min(CHUNK, args.rows - first)
-            rows = [{"Name": f"ours {first + i}", "Age": i} for i in range(count)]
+            rows = ({"Name": f"ours {i}", "Age": i} for i in range(args.rows))
             try:
-                await base.batch_append_rows(TABLE, rows)
-                answered.append(time.perf_counter() - began)
-            except SeaTableError:
-                failures += 1
+                await base.bulk_append(TABLE, rows, on_progress=chunk_ended)
+            except BulkError as error:
+                failures += len(error.failures)
 
         async def update(row_id: str) -> None:
             nonlocal failures
@@ -110,8 +112,7 @@ async def ours(
 
         began = time.perf_counter()
         async with anyio.create_task_group() as tasks:
-            for first in range(0, args.rows, CHUNK):
-                tasks.start_soon(append, first)
+            tasks.start_soon(append)
             for row_id in ids:
                 tasks.start_soon(update, row_id)
         seconds = time.perf_counter() - began
