@@ -35,9 +35,13 @@ TABLE = "Bench"
 
 @contextmanager
 def emulator_process(
-    latency_ms: float, tables: Sequence[str] = (TABLE,), seed_rows: int = 1000
+    latency_ms: float,
+    tables: Sequence[str] = (TABLE,),
+    seed_rows: int = 1000,
+    extra: Sequence[str] = (),
 ) -> Iterator[str]:
-    """The emulator command line on a free loopback port, over tables of `seed_rows` rows."""
+    """The emulator command line on a free loopback port, over tables of `seed_rows` rows;
+    `extra` adds options to its command line."""
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "bench.sqlite3")
         with Emulator(api_token=TOKEN, db_path=db) as emulator:
@@ -51,7 +55,7 @@ def emulator_process(
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         command = [sys.executable, "-m", "seatable_async.testing", "--port", str(port)]
-        command += ["--api-token", TOKEN, "--db", db, "--latency-ms", str(latency_ms)]
+        command += ["--api-token", TOKEN, "--db", db, "--latency-ms", str(latency_ms), *extra]
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 30

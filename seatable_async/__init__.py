@@ -28,6 +28,7 @@ from ._exceptions import (
     WebhookError,
     WebhookVerificationError,
 )
+from ._ratelimit import RateLimit
 from ._retry import RetryEvent, RetryPolicy
 from ._usage import Usage
 from ._version import __version__
@@ -60,6 +61,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "QueryError",
+    "RateLimit",
     "RateLimitError",
     "RequestFailedError",
     "RetryEvent",

@@ -29,6 +29,7 @@ from ._constants import (
 from ._encoding import json_value
 from ._exceptions import InvalidInputError, SeaTableError
 from ._operations import AnswerT, Operation, decoded, json_answer
+from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from ._secrets import Secrets
 from ._session import BaseState, Session, pool_for
@@ -106,6 +107,8 @@ GRANT_EXTRAS: dict[str, AnswerCheck] = {
 
 DEFAULT_RETRY = RetryPolicy()
 """Five attempts, 0.5 s to 8 s full-jitter backoff, 60 s budget; writes not retried on 5xx."""
+DEFAULT_RATE_LIMIT = RateLimit()
+"""Eight calls in flight per base, paced to SeaTable's documented and announced limits."""
 
 
 def _is_seconds(value: object) -> bool:
@@ -152,15 +155,18 @@ class _Client(abc.ABC):
         tokens: Mapping[TokenKind, TokenSource],
         options: ClientOptions,
         *,
+        rate_limit: RateLimit | None,
         http_client: httpx.AsyncClient | None = None,
         shared: Session | None = None,
         secrets: Secrets | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidInputError("http_client must be an httpx.AsyncClient")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise InvalidInputError("rate_limit must be a RateLimit or None")
         pool = pool_for(http_client, shared.pool if shared is not None else None)
         secrets = shared.secrets if shared is not None else secrets or Secrets()
-        self._session = Session(server_root(server_url), pool, tokens, secrets)
+        self._session = Session(server_root(server_url), pool, tokens, secrets, rate_limit)
         self._options = options
         self._owns_session = True
 
@@ -174,10 +180,20 @@ class _Client(abc.ABC):
         """Whether the pool this client uses was closed; a closed client cannot be reopened."""
         return self._session.closed
 
+    def _request_slots(self) -> int:
+        """The limiter's cap on requests in flight (its default when the limiter is off)."""
+        limit = self._session.rate_limit
+        return DEFAULT_RATE_LIMIT.max_concurrency if limit is None else limit.max_concurrency
+
     @property
     def usage(self) -> Usage:
         """API calls this client (and its `with_options` views) has sent so far, retries and
-        token exchanges included: what SeaTable Cloud counts against the monthly quota."""
+        token exchanges included: what SeaTable Cloud counts against the monthly quota.
+
+        A `Base` counts the calls for its one base; an `Account` counts its own calls, the
+        grants of `get_base` included, but not those of the bases it opened (each counts its
+        own). Two clients of one base count separately.
+        """
         return self._session.usage.snapshot()
 
     def with_options(
@@ -369,6 +385,7 @@ class Base(
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
         batch_limits: BatchLimits = DEFAULT_BATCH_LIMITS,
     ) -> None:
@@ -383,7 +400,7 @@ class Base(
         self._grant_source: tuple[Account, int, str] | None = None
         self._open(
             server_url, {"api": api, "base": self._base.base_token}, options,
-            http_client=http_client,
+            rate_limit=rate_limit, http_client=http_client,
         )  # fmt: skip
         warn_if_plain_http(self.server_url, stacklevel=2)
 
@@ -403,7 +420,7 @@ class Base(
         api = RenewingToken(temporary_api_token, default_lifetime=TEMP_API_TOKEN_LIFETIME)
         base._open(
             account.server_url, {"base": base._base.base_token, "api": api}, account._options,
-            shared=account._session,
+            rate_limit=account._session.rate_limit, shared=account._session,
         )  # fmt: skip
         return base
 
@@ -494,6 +511,7 @@ class Account(_Client, AccountResource, WebhooksResource):
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         if login_name is not None and username is not None:
@@ -518,7 +536,7 @@ class Account(_Client, AccountResource, WebhooksResource):
         self._account_token = source
         self._open(
             require_text("server_url", server_url), {"account": source}, options,
-            http_client=http_client, secrets=secrets,
+            rate_limit=rate_limit, http_client=http_client, secrets=secrets,
         )  # fmt: skip
         warn_if_plain_http(self.server_url, stacklevel=2)
 

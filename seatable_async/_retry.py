@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,10 @@ import httpx
 
 from ._exceptions import InvalidInputError
 
-__all__ = ["RetryEvent", "RetryPolicy", "server_hint"]
+__all__ = ["RetryEvent", "RetryPolicy", "server_hint", "server_now"]
+
+CLOCK_AGREEMENT = 1.0
+"""Seconds by which our clock may differ from a `Date` header and still count as agreeing."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class RetryPolicy:
     """Seconds one call may take, sleeps included; a longer server hint fails at once."""
     retry_non_idempotent_on_5xx: bool = False
     """Retry writes such as append rows on 5xx too; off because it may duplicate data."""
+    retry_budget: int | None = 20
+    """Retries one client may make in a burst, so that a bulk job cannot multiply an outage:
+    each retry spends one, each call that succeeds at once earns back a tenth, and with none
+    left a failure is raised instead of retried. Retries after a 429 cost nothing (the server
+    says when to come back). None: no budget."""
     on_retry: Callable[[RetryEvent], None] | None = field(default=None, compare=False)
     """Called before every sleep, after the `seatable_async` logger has reported it."""
     sleep: Callable[[float], Awaitable[None]] = field(
@@ -61,6 +70,9 @@ class RetryPolicy:
             raise InvalidInputError("max_attempts must be at least 1")
         if min(self.initial_delay, self.max_delay, self.max_elapsed) < 0:
             raise InvalidInputError("delays and max_elapsed must not be negative")
+        budget = self.retry_budget
+        if budget is not None and (not isinstance(budget, int) or budget < 0):
+            raise InvalidInputError("retry_budget must be a non-negative int or None")
         if self.initial_delay > self.max_delay:
             raise InvalidInputError("initial_delay must not exceed max_delay")
 
@@ -87,15 +99,28 @@ def _retry_after_seconds(value: str, now: float) -> float | None:
         return None
 
 
-def _server_now(response: httpx.Response) -> float:
-    """The server's clock from its `Date` header, so a reset time survives clock skew."""
+def server_now(response: httpx.Response) -> float:
+    """The server's clock in unix seconds, so that a reset time survives clock skew.
+
+    Our own clock when it agrees with the `Date` header (which has whole seconds only), the
+    header's time when the two clocks disagree, and ours when there is no usable header.
+    """
+    now = time.time()
     date = response.headers.get("date")
-    if date is not None:
-        try:
-            return parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            pass
-    return time.time()
+    stamp = _date_stamp(date) if date is not None else None
+    if stamp is not None and not stamp - CLOCK_AGREEMENT <= now <= stamp + 1 + CLOCK_AGREEMENT:
+        return stamp
+    return now
+
+
+@functools.lru_cache(maxsize=4)
+def _date_stamp(date: str) -> float | None:
+    """An HTTP date in unix seconds (None if unreadable), parsed once: it changes every second
+    and the limiter reads it on every answer."""
+    try:
+        return parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def server_hint(response: httpx.Response, *, now: float | None = None) -> float | None:
@@ -105,7 +130,7 @@ def server_hint(response: httpx.Response, *, now: float | None = None) -> float 
     past, or one of a window with calls left, says nothing about how long to wait: backoff
     applies instead.
     """
-    now = _server_now(response) if now is None else now
+    now = server_now(response) if now is None else now
     retry_after = response.headers.get("retry-after")
     if retry_after is not None and (seconds := _retry_after_seconds(retry_after, now)) is not None:
         return seconds

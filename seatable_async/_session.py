@@ -10,11 +10,13 @@ import anyio
 import httpx
 
 from ._constants import DEFAULT_LIMITS, USER_AGENT
+from ._ratelimit import RateLimit
 from ._secrets import Secrets
 from ._transport import (
     BorrowedTransport,
     CancelSafePool,
     RenewingToken,
+    RetryBudget,
     TokenKind,
     TokenSource,
     build_transport,
@@ -34,15 +36,21 @@ class Session:
         pool: httpx.AsyncBaseTransport,
         tokens: Mapping[TokenKind, TokenSource],
         secrets: Secrets,
+        rate_limit: RateLimit | None,
     ) -> None:
         self.server_url = server_url
         self.pool = pool
         self.tokens = tokens
         self.secrets = secrets
+        self.rate_limit = rate_limit
         self.usage = UsageCounter()
+        self.retry_budget = RetryBudget()
+        transport = build_transport(
+            pool, tokens, secrets, self.usage, rate_limit=rate_limit, retry_budget=self.retry_budget
+        )
         self.http = httpx.AsyncClient(
             base_url=server_url,
-            transport=build_transport(pool, tokens, secrets, self.usage),
+            transport=transport,
             headers={"User-Agent": USER_AGENT},
         )
         self.closed = False

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 SIGNATURE_HEADER = "X-SeaTable-Signature"
+"""The header a signed delivery carries: `sha256=<hex HMAC-SHA256 of the raw body>`."""
 _PREFIX = "sha256="
 _EVENT_TYPES: Mapping[str, type[RowInserted | RowUpdated | RowDeleted]] = {
     "insert_row": RowInserted,

@@ -335,7 +335,7 @@ class TrackingTransport(httpx.AsyncBaseTransport):
         return httpx.Response(answer.status_code, headers=answer.headers, stream=body)
 
 
-async def test_failed_responses_are_read_and_closed() -> None:
+async def test_failed_responses_are_read_and_closed(fake_time: FakeTime) -> None:
     router = respx.MockRouter(base_url=SERVER, assert_all_called=False)
     router.get("/api/v2.1/dtable/app-access-token/").mock(
         return_value=httpx.Response(200, json={"access_token": "t", "dtable_uuid": "u"})
@@ -350,7 +350,7 @@ async def test_failed_responses_are_read_and_closed() -> None:
     )
     tracking = TrackingTransport(router)
     async with httpx.AsyncClient(transport=tracking) as client:
-        policy = RetryPolicy(initial_delay=0, max_delay=0)
+        policy = fake_time.policy(initial_delay=0, max_delay=0)  # the 429 slows the limiter
         async with Base(API_TOKEN, SERVER, http_client=client, retry=policy) as base:
             with pytest.raises(NotFoundError) as caught:
                 await base.list_rows("T")

@@ -24,11 +24,8 @@ from ._input import Item, Reader
 from ._progress import Reporter
 from ._result import BulkError, BulkResult, ChunkFailure, Outcome, outcome_of
 
-__all__ = ["DEFAULT_CONCURRENCY", "BulkJob", "Job", "Work"]
+__all__ = ["BulkJob", "Job", "Work"]
 
-DEFAULT_CONCURRENCY = 8
-"""Chunks a job keeps in flight unless told otherwise; the client's own limit on concurrent
-requests bounds them too."""
 SentT = TypeVar("SentT")
 Work = Callable[[list[Item[SentT]]], Awaitable[None]]
 """Sends one chunk and records what became of each of its items with `Job.wrote`/`Job.fail`."""
@@ -50,8 +47,6 @@ class Job:
         fail_fast: object,
         reporter: Reporter,
     ) -> None:
-        if concurrency is None:
-            concurrency = DEFAULT_CONCURRENCY
         if not isinstance(fail_fast, bool):
             raise InvalidInputError("fail_fast must be True or False")
         self.name = name

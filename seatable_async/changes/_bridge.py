@@ -11,7 +11,7 @@ told apart by op id (:class:`Covered`).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -152,7 +152,7 @@ async def changes_at(
     *,
     op_time: int | None = None,
     author: str | None = None,
-) -> AsyncIterator[tuple[Change, Position]]:
+) -> AsyncGenerator[tuple[Change, Position], None]:
     """The events of the operation at ``position`` that it has not reported yet, each with the
     position after it (at ``op_time`` when the server told it); the cached metadata is dropped
     after a schema change."""

@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -179,19 +180,21 @@ class PollingSource:
         self._base = base
         self._log_served = True
 
-    async def events(self, watch: Watch) -> AsyncIterator[Change]:
+    async def events(self, watch: Watch) -> AsyncGenerator[Change, None]:
         state = await self._initial(watch)
         while True:
-            async for change in self.poll(state, watch):
-                yield change
+            async with aclosing(self.poll(state, watch)) as events:
+                async for change in events:
+                    yield change
             await watch.sleep(watch.poll_interval)
 
-    async def catch_up(self, watch: Watch) -> AsyncIterator[Change]:
+    async def catch_up(self, watch: Watch) -> AsyncGenerator[Change, None]:
         """One round from `watch.since`, then the end: how a source that cannot replay (the
         realtime channel) reports what happened before it connected."""
         state = await self._initial(watch)
-        async for change in self.poll(state, watch):
-            yield change
+        async with aclosing(self.poll(state, watch)) as events:
+            async for change in events:
+                yield change
 
     async def _initial(self, watch: Watch) -> _State:
         """From a cursor, or from now: each table's latest rows and log entry count as seen."""
@@ -208,19 +211,21 @@ class PollingSource:
                 pass
         return state
 
-    async def poll(self, state: _State, watch: Watch) -> AsyncIterator[Change]:
+    async def poll(self, state: _State, watch: Watch) -> AsyncGenerator[Change, None]:
         """One round: the log's deletions and schema changes (so a table created or renamed
         meanwhile is polled by its new name), then every watched table's new and changed rows;
         each event carries the state after it."""
-        async for change in self._logged_changes(state, watch):
-            yield change
+        async with aclosing(self._logged_changes(state, watch)) as events:
+            async for change in events:
+                yield change
         tables = await self._tables(watch)
         if watch.table_id is None:
             for gone in set(state.marks) - {table_id for table_id, _ in tables}:
                 del state.marks[gone]
         for table_id, table_name in tables:
-            async for change in self._table_changes(state, table_id, table_name):
-                yield change
+            async with aclosing(self._table_changes(state, table_id, table_name)) as events:
+                async for change in events:
+                    yield change
 
     async def _tables(self, watch: Watch) -> list[tuple[str, str]]:
         metadata = await self._base.metadata()
@@ -232,7 +237,7 @@ class PollingSource:
 
     async def _table_changes(
         self, state: _State, table_id: str, table_name: str
-    ) -> AsyncIterator[Change]:
+    ) -> AsyncGenerator[Change, None]:
         """The table's rows changed since its mark, oldest first; the mark moves past them."""
         mark = state.mark(table_id)
         resumed = state.position if state.position and state.position[0] == table_id else None
@@ -328,7 +333,7 @@ class PollingSource:
             self._log_served = False
             return []
 
-    async def _logged_changes(self, state: _State, watch: Watch) -> AsyncIterator[Change]:
+    async def _logged_changes(self, state: _State, watch: Watch) -> AsyncGenerator[Change, None]:
         """Deletions and schema changes logged since the state's last entry, oldest first."""
         fresh: list[dict[str, Any]] = []
         page, newest = 1, 0

@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -137,13 +138,16 @@ class _Socket:
         return self._joined or not self._settled.is_set()
 
     async def aclose(self) -> None:
-        """Disconnect (shielded: a cancelled subscription still closes its socket)."""
-        with anyio.CancelScope(shield=True):
-            if self._client.connected:
-                await self._client.disconnect()
-            await self._client.eio.disconnect()
-        self._send.close()
-        self.messages.close()
+        """Disconnect (shielded: a cancelled subscription still closes its socket); the queue
+        closes even when disconnecting fails."""
+        try:
+            with anyio.CancelScope(shield=True):
+                if self._client.connected:
+                    await self._client.disconnect()
+                await self._client.eio.disconnect()
+        finally:
+            self._send.close()
+            self.messages.close()
 
 
 def _operation(data: object) -> Mapping[str, Any] | None:
@@ -190,7 +194,7 @@ class RealtimeSource:
     def __init__(self, base: Base) -> None:
         self._base = base
 
-    async def events(self, watch: Watch) -> AsyncIterator[Change]:
+    async def events(self, watch: Watch) -> AsyncGenerator[Change, None]:
         """Every change after ``watch.since`` (or from now on), reconnecting for ever."""
         tokens = self._base._base.base_token
         progress = _Progress(Position.of(watch.since), Covered(0, 0))
@@ -203,17 +207,19 @@ class RealtimeSource:
             socket = _Socket(self._base)
             try:
                 await socket.open(token)
-                async for change in self._bridge(progress, watch, start):
-                    yield change
+                async with aclosing(self._bridge(progress, watch, start)) as events:
+                    async for change in events:
+                        yield change
                 start, failures = None, 0
                 renew_at = _renew_at(token)
                 while (message := await _next(socket, renew_at)) is not None:
                     if isinstance(message, _Due):
                         token, renew_at = await _renewed(socket, tokens, token)
                         continue
-                    async for change in self._live(progress, *message):
-                        if watch.table_id in (None, change.table_id):
-                            yield change
+                    async with aclosing(self._live(progress, *message)) as events:
+                        async for change in events:
+                            if watch.table_id in (None, change.table_id):
+                                yield change
                 refused = token if socket.ended_by_server else None
             except _Refused:
                 refused = token
@@ -223,23 +229,25 @@ class RealtimeSource:
                 await socket.aclose()
             failures += 1
             if failures >= GIVE_WAY_AFTER:
-                async for change in self._poll_instead(progress, watch, start):
-                    yield change
+                async with aclosing(self._poll_instead(progress, watch, start)) as events:
+                    async for change in events:
+                        yield change
             await watch.sleep(RECONNECT.backoff(failures))
 
     async def _poll_instead(
         self, progress: _Progress, watch: Watch, start: Cursor | None
-    ) -> AsyncIterator[Change]:
+    ) -> AsyncGenerator[Change, None]:
         """The polling source, for ever, from where the stream stands: what a subscription
         becomes once the socket has stayed away (at least once: polling resumes from a time)."""
         since = start if progress.position is None else progress.position.as_start()
         polling = Watch(watch.table_id, since, watch.poll_interval, watch.sleep)
-        async for change in PollingSource(self._base).events(polling):
-            yield change
+        async with aclosing(PollingSource(self._base).events(polling)) as events:
+            async for change in events:
+                yield change
 
     async def _bridge(
         self, progress: _Progress, watch: Watch, start: Cursor | None
-    ) -> AsyncIterator[Change]:
+    ) -> AsyncGenerator[Change, None]:
         """What happened since ``progress`` (or since ``start``, a cursor of another source),
         read after the room was joined: from the log when it reaches back, else by polling."""
         position = progress.position
@@ -247,9 +255,12 @@ class RealtimeSource:
         if position is not None and entries is not None:
             for entry in entries:
                 at = position if entry.op_id == position.op_id else None
-                async for change in self._apply(progress, entry.op_id, entry.operation, at, entry):
-                    if watch.table_id in (None, change.table_id):
-                        yield change
+                async with aclosing(
+                    self._apply(progress, entry.op_id, entry.operation, at, entry)
+                ) as events:
+                    async for change in events:
+                        if watch.table_id in (None, change.table_id):
+                            yield change
             last = progress.position or position
             progress.covered = Covered(last.op_id, last.op_id)
             return
@@ -260,21 +271,23 @@ class RealtimeSource:
         logged = before
         if since is not None:
             catch_up = Watch(watch.table_id, since, watch.poll_interval, watch.sleep)
-            async for change in PollingSource(self._base).catch_up(catch_up):
-                mark = decode_cursor(change.cursor)
-                logged = max(logged, _logged_up_to(mark) or 0)
-                yield change
+            async with aclosing(PollingSource(self._base).catch_up(catch_up)) as events:
+                async for change in events:
+                    mark = decode_cursor(change.cursor)
+                    logged = max(logged, _logged_up_to(mark) or 0)
+                    yield change
         progress.position = Position(logged, None, time_ms)
         # from now on: every message queued since the join is new, even if the log has it
         progress.covered = Covered(0, 0) if since is None else Covered(before, logged)
 
     async def _live(
         self, progress: _Progress, operation: Mapping[str, Any], op_id: int | None
-    ) -> AsyncIterator[Change]:
+    ) -> AsyncGenerator[Change, None]:
         """The events of one socket message, unless the bridge reported it already."""
         if not progress.covered.covers(op_id, str(operation.get("op_type"))):
-            async for change in self._apply(progress, op_id, operation, None, None):
-                yield change
+            async with aclosing(self._apply(progress, op_id, operation, None, None)) as events:
+                async for change in events:
+                    yield change
 
     async def _apply(
         self,
@@ -283,22 +296,24 @@ class RealtimeSource:
         operation: Mapping[str, Any],
         at: Position | None,
         entry: Entry | None,
-    ) -> AsyncIterator[Change]:
+    ) -> AsyncGenerator[Change, None]:
         """The events of one operation from ``at`` (a position within it) or its start; the
         progress moves past each. Without an op id the position cannot name the operation, so
         its events carry the last position's cursor (a resume reports them again)."""
         last = progress.position or Position(0, None, _now_ms())
         if op_id is None:
-            async for change, _ in changes_at(self._base, operation, replace(last, done=0)):
-                yield replace(change, cursor=last.cursor())
+            async with aclosing(changes_at(self._base, operation, replace(last, done=0))) as events:
+                async for change, _ in events:
+                    yield replace(change, cursor=last.cursor())
             return
         start = at or Position(op_id, 0, last.time_ms)
         op_time, author = (None, None) if entry is None else (entry.op_time, entry.author)
-        async for change, after in changes_at(
-            self._base, operation, start, op_time=op_time, author=author
-        ):
-            progress.position = after
-            yield change
+        async with aclosing(
+            changes_at(self._base, operation, start, op_time=op_time, author=author)
+        ) as events:
+            async for change, after in events:
+                progress.position = after
+                yield change
         time_ms = start.time_ms if op_time is None else op_time
         progress.position = Position(op_id, None, time_ms)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -61,7 +62,7 @@ def changes(
     source: SourceChoice,
     poll_interval: float,
     sleep: Sleep | None,
-) -> AsyncIterator[Change]:
+) -> AsyncGenerator[Change, None]:
     """Checks every argument now, before any request, and returns the stream."""
     if table_name is not None:
         require_text("table_name", table_name)
@@ -71,11 +72,12 @@ def changes(
     if not (isinstance(poll_interval, (int, float)) and 0 <= poll_interval < math.inf):
         raise InvalidInputError("poll_interval must be a finite number of seconds, at least 0")
 
-    async def stream() -> AsyncIterator[Change]:
+    async def stream() -> AsyncGenerator[Change, None]:
         table_id = None if table_name is None else (await base._table(table_name))[0]["_id"]
         watch = Watch(table_id, cursor, float(poll_interval), sleep or anyio.sleep)
         chosen = await _pick(base, source)
-        async for change in chosen.events(watch):
-            yield change
+        async with aclosing(chosen.events(watch)) as events:
+            async for change in events:
+                yield change
 
     return stream()

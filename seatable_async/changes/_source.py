@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol, get_args
@@ -62,7 +62,7 @@ class ChangeSource(Protocol):
 
     name: ChangeSourceName
 
-    def events(self, watch: Watch) -> AsyncIterator[Change]:
+    def events(self, watch: Watch) -> AsyncGenerator[Change, None]:
         """Every change `watch` asks for, in the order the server made them, each once, until
         the caller stops iterating; errors the source cannot recover from propagate."""
         ...

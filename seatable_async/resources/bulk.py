@@ -8,6 +8,7 @@ whether it may have been applied.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,8 +47,9 @@ Rows = Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]]
 class BulkResource(SQLResource):
     """`bulk_append`, `bulk_update`, `bulk_delete` and `bulk_upsert`.
 
-    `concurrency` (default 8) bounds the chunks in flight, and so the input held in memory;
-    the client's own cap on concurrent requests bounds the requests whatever it is.
+    `concurrency` bounds the chunks in flight, and so the input held in memory; by default it
+    is the client's `RateLimit.max_concurrency` (8), so that no chunk waits holding its rows,
+    and the limiter's cap bounds the requests whatever it is.
     `on_progress(done, total)` is called as chunks end (`total` is None for an input without
     a length; an exception it raises stops the job, whose chunks in flight end first, and is
     raised in its place); `progress=True` draws a bar with tqdm or rich (`pip install
@@ -178,6 +180,10 @@ class BulkResource(SQLResource):
 
     # ------------------------------------------------------------------ pieces
 
+    @abc.abstractmethod
+    def _request_slots(self) -> int:
+        """How many requests the client lets this base have in flight at once."""
+
     def _new_job(
         self,
         name: str,
@@ -186,6 +192,8 @@ class BulkResource(SQLResource):
         on_progress: object,
         progress: object,
     ) -> Job:
+        if concurrency is None:
+            concurrency = self._request_slots()
         return Job(
             name,
             concurrency=concurrency,

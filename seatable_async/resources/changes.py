@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 from ..changes._events import Change
@@ -23,7 +23,7 @@ class ChangesResource(BaseInfoResource):
         source: SourceChoice = "auto",
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         sleep: Sleep | None = None,
-    ) -> AsyncIterator[Change]:
+    ) -> AsyncGenerator[Change, None]:
         """Every change to the base (or to one table) from now on, or after `since` (an event's
         `cursor`, or an aware datetime), until the caller stops iterating.
 
@@ -32,5 +32,11 @@ class ChangesResource(BaseInfoResource):
         server offers it, else polls every `poll_interval` seconds (waiting with `sleep`,
         `anyio.sleep` unless given; the realtime source waits with it between reconnections).
         Arguments are checked before any request.
+
+        Iterate it inside `async with contextlib.aclosing(base.changes(...)) as feed:` so that
+        leaving the loop (`break`, an error, cancellation) closes the socket at once. A feed
+        left with a bare `break` is closed only when the garbage collector finalizes it, on the
+        event loop's schedule (asyncio may close the loop first, leaking the connection; trio
+        warns).
         """
         return _changes(self, table_name, since, source, poll_interval, sleep)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ SERVER = "http://emulator.localhost"
 USERNAME = "me@example.com"
 PASSWORD = "my-password"
 NO_RETRY = RetryPolicy(max_attempts=1)
+"""Errors reach the app at once; with no limiter either, a scripted 429 slows no later call."""
 
 
 @pytest.fixture
@@ -41,7 +42,10 @@ class Clients:
         self.made: list[Base | Account] = []
 
     def base(self, token: str | None = None) -> Base:
-        base = Base(token or self.emulator.api_token, SERVER, http_client=self.http, retry=NO_RETRY)
+        base = Base(
+            token or self.emulator.api_token, SERVER, http_client=self.http, retry=NO_RETRY,
+            rate_limit=None,
+        )  # fmt: skip
         self.made.append(base)
         return base
 

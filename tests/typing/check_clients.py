@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from seatable_async import Account, Base, BulkError, BulkJob, BulkResult, ChunkFailure
+from seatable_async import (
+    Account,
+    Base,
+    BulkError,
+    BulkJob,
+    BulkResult,
+    ChunkFailure,
+    RateLimit,
+    RetryPolicy,
+)
 from seatable_async.types import Row
 
 
@@ -45,3 +54,12 @@ async def bulk_jobs_keep_their_types() -> None:
         except BulkError as error:
             assert_type(error.failures, tuple[ChunkFailure, ...])
         base.bulk_upsert("Table1", [{"Name": "a"}])  # type: ignore[call-arg]
+
+
+def rate_limits_are_typed() -> None:
+    Base("api-token", "https://cloud.seatable.io", rate_limit=RateLimit(max_concurrency=4))
+    Base("api-token", "https://cloud.seatable.io", rate_limit=None)
+    Account(token="t", server_url="https://cloud.seatable.io", rate_limit=RateLimit(adaptive=False))
+    Base("api-token", "https://cloud.seatable.io", rate_limit=8)  # type: ignore[arg-type]
+    RateLimit(requests_per_minute="100")  # type: ignore[arg-type]
+    RetryPolicy(retry_budget=None)

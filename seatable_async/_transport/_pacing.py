@@ -1,0 +1,332 @@
+"""The pacing state of one rate-limit scope: concurrency slots, the server's announced budget,
+a sliding window of SeaTable's documented limit, and an adaptive rate after unexplained 429s.
+
+Times are on the clock of the calls' `RetryPolicy` (monotonic seconds); a server's reset time
+(unix seconds) is turned into one on arrival.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
+
+import anyio
+import httpx
+
+from .._ratelimit import RateLimit
+from .._retry import server_now
+
+__all__ = ["Pacer", "Window", "announced_window"]
+
+WINDOW_SECONDS = 60.0
+"""SeaTable's documented limits are per minute."""
+MAX_RESET_WAIT = 2 * WINDOW_SECONDS
+"""The longest a reset time is believed: a later one is probed again after this long."""
+RESET_TOLERANCE = 0.5
+"""Seconds a reset time must move to mean a newer window (the header has whole seconds):
+within a window the lowest budget holds, since answers may arrive out of order; once the
+known window has reset, any answer is news."""
+NO_WAIT = 1e-6
+"""Waits shorter than this are rounding errors of the bucket arithmetic: the call goes."""
+UNTIL_ANSWERED = math.inf
+"""The delay that means "until the next answer", not a time one could sleep."""
+
+
+class Window(NamedTuple):
+    """What an answer's `x-ratelimit-*` headers announce."""
+
+    limit: int
+    remaining: int
+    resets_in: float
+    """Seconds until the window frees calls again, on the server's clock."""
+
+
+RATE_HEADERS = (b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset")
+
+
+def announced_window(response: httpx.Response) -> Window | None:
+    """The window an answer announces; None when it sends no complete, sane set of headers."""
+    found: dict[bytes, bytes] = {}
+    for name, value in response.headers.raw:  # one pass: every answer is read
+        if name[:12].lower() == b"x-ratelimit-":
+            found[name.lower()] = value
+    if len(found) < len(RATE_HEADERS):
+        return None
+    try:
+        limit, remaining, reset = (found[name] for name in RATE_HEADERS)
+        window = Window(int(limit), int(remaining), float(reset))
+    except (KeyError, ValueError):
+        return None
+    if window.limit < 1 or window.remaining < 0 or not math.isfinite(window.resets_in):
+        return None
+    resets_in = min(MAX_RESET_WAIT, max(0.0, window.resets_in - server_now(response)))
+    return window._replace(resets_in=resets_in)
+
+
+class _SlidingWindow:
+    """At most `limit` sends in any `seconds`: SeaTable's own kind of window, mirrored."""
+
+    def __init__(self, limit: int, seconds: float = WINDOW_SECONDS) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._sent: deque[float] = deque()
+
+    def delay(self, now: float) -> float:
+        sent = self._sent
+        while sent and sent[0] <= now - self.seconds:
+            sent.popleft()
+        return 0.0 if len(sent) < self.limit else sent[0] + self.seconds - now
+
+    def take(self, now: float) -> None:
+        self._sent.append(now)
+
+
+class _Cubic:
+    """botocore's adaptive mode: a token bucket whose rate drops to `BETA` times the measured
+    send rate on a throttle and climbs back along TCP CUBIC's curve (design anchors 7.1)."""
+
+    SCALE = 0.4
+    BETA = 0.7
+    MIN_RATE = 0.5
+    SMOOTHING = 0.8
+    BUCKET = 0.5
+
+    def __init__(self, now: float) -> None:
+        self.enabled = False
+        """Off until the first throttle, so an unthrottled client pays nothing."""
+        self.measured = 0.0
+        """Sends per second, smoothed over half-second buckets."""
+        self._count = 0
+        self._bucket = math.floor(now / self.BUCKET) * self.BUCKET
+        self.rate = 0.0
+        self._tokens = 0.0
+        self._stamp = now
+        self._w_max = 0.0
+        self._k = 0.0
+        self._throttled_at = now
+
+    def record_send(self, now: float) -> None:
+        self._count += 1
+        bucket = math.floor(now / self.BUCKET) * self.BUCKET
+        if bucket > self._bucket:
+            current = self._count / (bucket - self._bucket)
+            self.measured = current * self.SMOOTHING + self.measured * (1 - self.SMOOTHING)
+            self._count = 0
+            self._bucket = bucket
+
+    def delay(self, now: float) -> float:
+        if not self.enabled:
+            return 0.0
+        self._refill(now)
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        if self.enabled:
+            self._tokens -= 1
+
+    def throttled(self, now: float) -> None:
+        rate = min(self.measured, self.rate) if self.enabled else self.measured
+        self._w_max = rate
+        self._k = (rate * (1 - self.BETA) / self.SCALE) ** (1 / 3)
+        self._throttled_at = now
+        if not self.enabled:
+            self.enabled, self._tokens, self._stamp = True, 1.0, now
+        self._set_rate(rate * self.BETA, now)
+
+    def succeeded(self, now: float) -> None:
+        if self.enabled:
+            elapsed = now - self._throttled_at - self._k
+            self._set_rate(min(self.SCALE * elapsed**3 + self._w_max, 2 * self.measured), now)
+
+    def _refill(self, now: float) -> None:
+        capacity = max(self.rate, 1.0)
+        self._tokens = min(capacity, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def _set_rate(self, rate: float, now: float) -> None:
+        self._refill(now)
+        self.rate = max(rate, self.MIN_RATE)
+        self._tokens = min(self._tokens, max(self.rate, 1.0))
+
+
+class _Slots:
+    """A first-come, first-served semaphore whose uncontended take does not yield, so that
+    a free slot costs no trip through the event loop (`anyio.CapacityLimiter` always yields)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+        self._waiting: deque[anyio.Event] = deque()
+
+    async def take(self) -> None:
+        if self.used < self.total and not self._waiting:
+            self.used += 1
+            return
+        turn = anyio.Event()
+        self._waiting.append(turn)
+        try:
+            await turn.wait()
+        except BaseException:
+            if turn.is_set():
+                self.give_back()  # handed over just as the wait was cancelled
+            else:
+                self._waiting.remove(turn)
+            raise
+
+    def give_back(self) -> None:
+        """Hands the slot to the longest waiter, if the total still allows it."""
+        if self._waiting and self.used <= self.total:
+            self._waiting.popleft().set()
+        else:
+            self.used -= 1
+
+
+class Pacer:
+    """One scope's limiter, shared by every client that reaches it in one event loop.
+
+    Waiting callers queue on one lock, first come first served: the one at the head sleeps
+    until it may send, the others wait behind it, so that no crowd rushes out when a window
+    opens. When the announced budget is spent and its reset time has passed, one call probes
+    the new window and the others wait for an answer that tells how much it holds; so does
+    the very first call of a scope.
+    """
+
+    def __init__(self, default_per_minute: int | None) -> None:
+        self._slots = _Slots(1)
+        self._gate = anyio.Lock()
+        self._answer = anyio.Event()
+        self._waiting_for_answer = False
+        self._joined = False
+        self._documented = (
+            _SlidingWindow(default_per_minute) if default_per_minute is not None else None
+        )
+        """Paces calls to the documented limit until the server announces a window."""
+        self._ceiling: _SlidingWindow | None = None
+        self._adaptive = False
+        self._cubic: _Cubic | None = None
+        self.budget: int | None = None
+        """Calls the server's last announced window still allows, less those sent since."""
+        self.reset_at = -math.inf
+        self.in_flight = 0
+        self._probing = False
+        """A call is out to learn the window (a new one, or the first of all)."""
+        self._heard = False
+        """Whether any answer came back: until then one call goes first to learn the window."""
+
+    def join(self, config: RateLimit) -> None:
+        """Adds a client's settings: the tightest of all joined clients apply."""
+        slots = config.max_concurrency
+        if self._joined:
+            slots = min(slots, self.max_concurrency)
+        self._slots.total, self._joined = slots, True
+        per_minute = config.requests_per_minute
+        if per_minute is not None and (self._ceiling is None or per_minute < self._ceiling.limit):
+            self._ceiling, self._documented = _SlidingWindow(per_minute), None
+        self._adaptive = self._adaptive or config.adaptive
+
+    @property
+    def max_concurrency(self) -> int:
+        return self._slots.total
+
+    async def take_slot(self) -> None:
+        """One of the scope's concurrency slots, for one request."""
+        await self._slots.take()
+
+    def give_back_slot(self) -> None:
+        self._slots.give_back()
+
+    async def admit(
+        self,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+        deadline_left: Callable[[], float] | None,
+    ) -> float | None:
+        """Waits for this request's turn; returns instead the wait that would outlast the
+        call's deadline, without sleeping."""
+        now = clock()
+        if not self._gate.locked() and self._delay(now) < NO_WAIT:
+            self._take(now)
+            return None
+        async with self._gate:
+            while True:
+                now = clock()
+                delay = self._delay(now)
+                if delay < NO_WAIT:
+                    self._take(now)
+                    return None
+                if delay == UNTIL_ANSWERED:
+                    self._waiting_for_answer = True
+                    await self._answer.wait()
+                    continue
+                if deadline_left is not None and delay > deadline_left():
+                    return delay
+                await sleep(delay)
+
+    def _delay(self, now: float) -> float:
+        """Seconds until a request may go out, the longest any of the limits asks for."""
+        if self.budget is not None:
+            if self.budget >= 1:
+                delay = 0.0
+            elif now < self.reset_at:
+                delay = self.reset_at - now
+            else:
+                delay = UNTIL_ANSWERED if self._probing else 0.0
+        elif not self._heard and self._probing:
+            delay = UNTIL_ANSWERED
+        else:
+            delay = self._documented.delay(now) if self._documented is not None else 0.0
+        if self._ceiling is not None:
+            delay = max(delay, self._ceiling.delay(now))
+        if self._cubic is not None:
+            delay = max(delay, self._cubic.delay(now))
+        return delay
+
+    def _take(self, now: float) -> None:
+        self.in_flight += 1
+        if self.budget is not None:
+            if self.budget < 1:
+                self._probing = True
+            self.budget -= 1
+        else:
+            self._probing = not self._heard
+            if self._documented is not None:
+                self._documented.take(now)
+        if self._ceiling is not None:
+            self._ceiling.take(now)
+        if self._adaptive:
+            if self._cubic is None:
+                self._cubic = _Cubic(now)
+            self._cubic.take()
+            self._cubic.record_send(now)
+
+    def answered(self, response: httpx.Response, now: float) -> None:
+        """Learns from an answer: the window it announces, and whether it was throttled."""
+        self.in_flight -= 1
+        self._heard = True
+        window = announced_window(response)
+        if window is not None:
+            budget = window.remaining - self.in_flight
+            reset_at = now + window.resets_in
+            newer = now >= self.reset_at or reset_at > self.reset_at + RESET_TOLERANCE
+            if self.budget is None or newer or budget < self.budget:
+                self.budget, self.reset_at = budget, reset_at
+        if self._cubic is not None:
+            if response.status_code != 429:
+                self._cubic.succeeded(now)
+            elif window is None or window.remaining > 0:
+                self._cubic.throttled(now)
+        self._done()
+
+    def unanswered(self) -> None:
+        """A request ended without an answer (a connection error, a timeout, a cancel)."""
+        self.in_flight -= 1
+        self._done()
+
+    def _done(self) -> None:
+        self._probing = False
+        if self._waiting_for_answer:
+            self._waiting_for_answer = False
+            self._answer.set()
+            self._answer = anyio.Event()
