@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +152,23 @@ def test_a_stored_batch_gives_back_each_detail_and_the_log_entry(op_type: str) -
     grouped = {"op_type": f"{op_type}s", "table_id": "T1", "row_ids": ["r2", "r1"], **expected}
     operation = row_operation(op_type, [stored])
     assert ENCODER.encode(operation) == json.dumps(grouped, default=str)
+
+
+def test_a_database_file_of_an_older_emulator_keeps_its_operation_log(tmp_path: Path) -> None:
+    """The operation log table of an older file gains the batches column; its entries read
+    back as they were written."""
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "CREATE TABLE emu_operations (op_id INTEGER PRIMARY KEY, base_uuid TEXT NOT NULL,"
+            " author TEXT NOT NULL, app TEXT, op_time INTEGER NOT NULL, operation TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO emu_operations (base_uuid, author, op_time, operation)"
+            """ VALUES ('b1', 'a', 1, '{"op_type": "insert_column"}')"""
+        )
+    emulator = Emulator(db_path=str(path))
+    try:
+        assert emulator.store.operations_after("b1", 0) == [(1, {"op_type": "insert_column"})]
+    finally:
+        emulator.close()
