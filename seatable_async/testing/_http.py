@@ -9,19 +9,23 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from ._errors import APIError
+
+if TYPE_CHECKING:
+    from ._store import Store
 
 __all__ = [
     "FormData",
     "JSONAnswer",
     "UploadedFile",
     "form_body",
+    "in_transaction",
     "json_body",
     "query_bool",
     "query_int",
@@ -39,6 +43,16 @@ class JSONAnswer(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return _ANSWER_JSON.encode(content).encode("utf-8")
+
+
+def in_transaction(store: Store, answer: Callable[[], Any]) -> Response:
+    """The contract of every route's handler: one request, one store transaction. A handler
+    that raises, or whose answer cannot be rendered, leaves the store unchanged; the answer (a
+    :class:`Response`, or JSON to encode) is rendered under the store lock, a consistent
+    snapshot."""
+    with store.transaction():
+        result = answer()
+        return result if isinstance(result, Response) else JSONAnswer(result)
 
 
 _TRUE = {"true", "1", "yes", "on"}

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from ._auth import bearer_token, parse_lifetime
 from ._errors import APIError, account_auth_error, web_error
-from ._http import FormData, form_body, query_bool
+from ._http import FormData, form_body, in_transaction, query_bool
 from ._stars import starred as starred_uuids
 from ._store import Base, Json, Store
 
@@ -130,11 +130,8 @@ async def read_call(emulator: Emulator, request: Request) -> WebCall:
 
 
 def run(call: WebCall, handler: Handler) -> Response:
-    """One request, one store transaction: a handler that raises, or whose answer cannot be
-    rendered, leaves the store unchanged; the answer is rendered under the store lock."""
-    with call.state.store.transaction():
-        result = handler(call)
-        return result if isinstance(result, Response) else JSONResponse(result)
+    """The handler under the one contract every route keeps (`in_transaction`)."""
+    return in_transaction(call.state.store, lambda: handler(call))
 
 
 def authenticate(call: WebCall, auth: Auth) -> None:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from .._cells import SQLITE_INTEGERS
 from .._checks import integer_in
 from .._errors import APIError, gateway_error
-from .._http import JSONAnswer, json_body
+from .._http import JSONAnswer, in_transaction, json_body
 from .._store import Base, Json, Store
 
 if TYPE_CHECKING:
@@ -130,11 +130,13 @@ def atomic(handler: Handler, op_type: str | None = None) -> Endpoint:
 
     @functools.wraps(handler)
     def run(call: Call) -> Response:
-        with call.store.transaction():
+        def answer() -> Response:
             response = JSONAnswer(handler(call))
             if op_type is not None:
                 call.store.journal_operation(call.base, call.user, _operation(call, op_type))
             return response
+
+        return in_transaction(call.store, answer)
 
     return run
 
