@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from seatable_async import Account, Base, InvalidInputError, RetryPolicy
 from seatable_async._encoding import MAX_DEPTH
+from seatable_async._validation import _length_bound
 
 from .helpers import API_TOKEN, GATEWAY, SERVER, answer_validly, grant, mock_client
 
@@ -327,3 +328,30 @@ def test_sql_parameters_are_sent_as_json_or_refused(anyio_backend: str, paramete
         assert not any(isinstance(value, (list, dict)) for value in sent)
 
     _run(anyio_backend, test)
+
+
+@given(
+    path=st.text(max_size=40),
+    params=st.dictionaries(
+        st.text(max_size=10),
+        st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=5), max_size=3)),
+        max_size=4,
+    ),
+)
+def test_the_quick_length_bound_never_undercounts(path: str, params: dict[str, Any]) -> None:
+    """The shortcut that skips building the URL is taken only when the URL is surely short."""
+    url = "https://seatable.test/api-gateway/" + path
+    bound = _length_bound(url, params)
+    if bound is None:
+        return
+    assert bound >= len(httpx.URL(url, params=params).raw_path)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["rows/\x1f", "/api/v2.1/x\x7f"])
+async def test_a_path_httpx_refuses_is_a_typed_refusal(path: str) -> None:
+    router = respx.MockRouter(base_url=SERVER, assert_all_called=False)
+    answer_validly(router)
+    async with mock_client(router) as client, Base(API_TOKEN, SERVER, http_client=client) as base:
+        with pytest.raises(InvalidInputError):
+            await base.request("GET", path)
