@@ -309,15 +309,26 @@ def decode_cell(stored: object, column: Column) -> Any:
 
 def _decode_json_cells(stored: Sequence[object], column: Column) -> list[Any]:
     """:func:`_decode_json` of many cells: the C scanner straight away (ten times cheaper than
-    ``json.loads`` per call); anything it does not read whole goes through ``json.loads``."""
+    ``json.loads`` per call); anything it does not read whole goes through ``json.loads``. A
+    list of texts seen before in the column is copied instead (select options repeat)."""
     decoded: list[Any] = []
+    texts: dict[str, list[str]] = {}
+    """Cells read so far whose value is a list of texts, by their JSON (each row gets a copy)."""
     for value in stored:
         if isinstance(value, str):
+            known = texts.get(value)
+            if known is not None:
+                decoded.append(known[:])
+                continue
             try:
                 result, end = _SCAN_JSON(value, 0)
             except StopIteration:
                 end = -1
-            decoded.append(result if end == len(value) else json.loads(value))
+            if end != len(value):
+                result = json.loads(value)
+            elif type(result) is list and all(type(item) is str for item in result):
+                texts[value] = result
+            decoded.append(result)
         else:
             decoded.append(value)
     return decoded

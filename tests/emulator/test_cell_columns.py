@@ -9,7 +9,7 @@ import pytest
 from seatable_async.testing._cells import _dump, decode_cell, decode_cells, encode_cell
 
 STORED: dict[str, list[object]] = {
-    "multiple-select": ['["a", "b"]', ' ["b"]\n', "[]", None, 5, '"x"', "1e400"],
+    "multiple-select": ['["a", "b"]', ' ["b"]\n', "[]", None, 5, '"x"', "1e400", '["a", "b"]'],
     "geolocation": ['{"lat": 1.5, "lng": 2}', None],
     "checkbox": [0, 1, None],
     "text": ["t", None, 3],
@@ -22,6 +22,14 @@ def test_a_column_decodes_as_its_cells_do(column_type: str) -> None:
     column = {"key": "abcd", "name": "C", "type": column_type, "data": None}
     stored = STORED[column_type]
     assert decode_cells(stored, column) == [decode_cell(value, column) for value in stored]
+
+
+def test_repeated_cells_decode_to_lists_of_their_own() -> None:
+    column = {"key": "abcd", "name": "C", "type": "multiple-select", "data": None}
+    first, second, third = decode_cells(['["a", "b"]', '["a", "b"]', '["a", "b"]'], column)
+    first.append("c")
+    assert second == third == ["a", "b"]
+    assert second is not third
 
 
 @pytest.mark.parametrize("broken", ['["a"', '["a"] x', ""])

@@ -338,6 +338,25 @@ def test_row_ids_are_deterministic_under_a_seed_for_a_fresh_db(tmp_path: Path) -
     assert runs[0] == runs[1]
 
 
+def test_seeded_row_and_option_ids_keep_their_order_of_draws() -> None:
+    """Row ids are drawn in bulk, yet interleaved with new options' ids as one row at a time
+    drew them (values of the row-by-row implementation, pinned)."""
+    with Emulator(seed=1) as emu:
+        emu.add_table("T", [("Tags", "multiple-select")])
+        ids = emu.append_rows("T", [{"Tags": []}, {"Tags": ["a"]}, {}, {"Tags": ["a", "b"]}])
+        (column,) = emu.base.metadata["tables"][-1]["columns"]
+    assert ids == [
+        "jC4HGIIs5Hyox0EH5myw5A",
+        "jYLKY4bSyW52DoGbhckkww",
+        "WXFkxKYFigBYGiKyLeUEcg",
+        "_ti2uDV-RM0xKZA6wdRVlw",
+    ]
+    assert [(o["name"], o["id"]) for o in column["data"]["options"]] == [
+        ("a", "976363"),
+        ("b", "379267"),
+    ]
+
+
 @pytest.mark.parametrize(
     "cells",
     [
@@ -445,7 +464,7 @@ async def test_rows_to_append_must_be_objects(emulator: Emulator, path: str, row
 async def test_an_emulator_fault_stays_a_500_not_a_client_error(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(emulator.store, "new_row_id", lambda: "always-the-same-id")
+    monkeypatch.setattr(emulator.store, "new_row_ids", lambda count: ["always-the-same"] * count)
     emulator.append_rows("Contacts", [{"Name": "Ann"}])
     async with gateway_for(emulator) as gw:
         with pytest.raises(sqlite3.IntegrityError):

@@ -126,7 +126,8 @@ class _SelectColumns:
         self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
         self._lists = [self._options(c) for c in self._columns]
         """The option lists written to (options are only ever appended during a write)."""
-        self._sizes: list[int] = []
+        self._total = 0
+        """Options of all the lists as of the last snapshot (they only grow, so a change shows)."""
         self._current: list[Json] = self._table_columns
         self.per_row: list[list[Json]] = []
         """Per row written: the table's columns as of that row (select ones are copies)."""
@@ -139,7 +140,7 @@ class _SelectColumns:
         return options if isinstance(options, list) else []
 
     def _snapshot(self) -> None:
-        self._sizes = [len(options) for options in self._lists]
+        self._total = sum(map(len, self._lists))
         copies = {
             id(c): {**c, "data": {**c["data"], "options": list(self._options(c))}}
             for c in self._columns
@@ -149,7 +150,7 @@ class _SelectColumns:
 
     def after_row(self) -> None:
         """Record the columns as the row just prepared left them."""
-        if [len(options) for options in self._lists] != self._sizes:
+        if sum(map(len, self._lists)) != self._total:
             self._snapshot()
         self.per_row.append(self._current)
 
@@ -189,12 +190,21 @@ class RowStore(LinkStore, ActivityStore):
                 values[storage] = None if empty_cell(value) else encode(value, column)
         return values
 
-    def _ensure_options(self, column: Json, value: Any, known: set[str]) -> None:
+    def _ensure_options(
+        self,
+        column: Json,
+        value: Any,
+        known: set[str],
+        before_draw: Callable[[], None] | None = None,
+    ) -> None:
         """Unknown select options are created on write (SeaTable >= 4.1); ``known`` holds the
-        column's option names and gains the new ones."""
+        column's option names and gains the new ones. ``before_draw`` runs before each new
+        option's id is drawn."""
         names = value if isinstance(value, list) else [value]
         for name in names:
             if isinstance(name, str) and name and name not in known:
+                if before_draw is not None:
+                    before_draw()
                 options: list[Json] = column["data"]["options"]
                 color, text_color = _DEFAULT_OPTION_COLORS
                 option_id = self.new_option_id(options)
@@ -216,7 +226,8 @@ class RowStore(LinkStore, ActivityStore):
 
         All rows go in with one statement over every writable column (a cell not given is
         NULL, as if left out), at one moment (one clock reading for the whole batch), and
-        their activities are logged in one batch afterwards."""
+        their activities are logged in one batch afterwards. Row ids are drawn in bulk, but in
+        the order of one per row after its cells (only a new select option's id comes between)."""
         ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
@@ -228,7 +239,18 @@ class RowStore(LinkStore, ActivityStore):
         )
         names = ", ".join(quote_ident(name) for name in (*_INSERTED_FIELDS, *storage))
         marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
-        records: list[tuple[object, ...]] = []
+        slots = {
+            name: (storage.index(writer[1]), writer[0], writer[2], writer[3])
+            for name, writer in writers.items()
+            if writer is not None
+        }
+        cell_rows: list[list[object]] = []
+
+        def draw_owed_ids() -> None:
+            """The ids of the rows prepared so far, as a draw per row would have taken them."""
+            if len(cell_rows) > len(ids):
+                ids.extend(self.new_row_ids(len(cell_rows) - len(ids)))
+
         select_columns = _SelectColumns(table)
         numbered = any(c["type"] == "auto-number" for c in table["columns"])
         with self.transaction() as db:
@@ -238,14 +260,24 @@ class RowStore(LinkStore, ActivityStore):
             stamp = format_timestamp(created)
             for row in rows:
                 seq += 1
-                values = self._prepare(row, writers)
+                cells: list[object] = [None] * len(storage)
+                for name, value in row.items():
+                    slot = slots.get(name)
+                    if slot is not None:
+                        index, column, encode, known = slot
+                        if known is not None:
+                            self._ensure_options(column, value, known, draw_owed_ids)
+                        cells[index] = None if empty_cell(value) else encode(value, column)
                 if numbered:
-                    values.update(self._auto_numbers(table, row, seq, created))
+                    for name, number in self._auto_numbers(table, row, seq, created).items():
+                        cells[storage.index(name)] = number
                 select_columns.after_row()
-                row_id = self.new_row_id()
-                system = (row_id, stamp, stamp, user, user, int(archived))
-                records.append((*system, *map(values.get, storage)))
-                ids.append(row_id)
+                cell_rows.append(cells)
+            draw_owed_ids()
+            system = (stamp, stamp, user, user, int(archived))
+            records = [
+                (row_id, *system, *cells) for row_id, cells in zip(ids, cell_rows, strict=True)
+            ]
             db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
             # The rows as SELECT * would read them back: the columns have no declared type,
             # so SQLite keeps each value as written; the others are NULL.
