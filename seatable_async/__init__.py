@@ -1,7 +1,8 @@
 """Async client for the SeaTable REST API: typed errors, jittered backoff, shared pools."""
 
+from ._account import Account
+from ._base import Base
 from ._bulk import BulkError, BulkJob, BulkResult, ChunkFailure
-from ._client import Account, Base
 from ._constants import DEFAULT_BATCH_LIMITS, BatchLimits
 from ._exceptions import (
     APIConnectionError,

@@ -22,7 +22,7 @@ from ._events import Change, RowDeleted
 from ._source import Cursor, encode_cursor
 
 if TYPE_CHECKING:
-    from .._client import Base
+    from .._base import Base
 
 __all__ = ["Covered", "Entry", "Position", "changes_at", "log_since", "newest_op"]
 

@@ -33,7 +33,7 @@ from ._events import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from ._source import Cursor, Watch, encode_cursor
 
 if TYPE_CHECKING:
-    from .._client import Base
+    from .._base import Base
 
 __all__ = ["PollingSource", "open_source"]
 

@@ -40,7 +40,7 @@ from ._polling import PollingSource
 from ._source import Cursor, Watch, decode_cursor
 
 if TYPE_CHECKING:
-    from .._client import Base
+    from .._base import Base
 
 __all__ = [
     "JOIN_ROOM",

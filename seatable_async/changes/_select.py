@@ -17,7 +17,7 @@ from ._events import Change, ChangeSourceName
 from ._source import ChangeSource, Sleep, SourceFactory, Watch, decode_cursor
 
 if TYPE_CHECKING:
-    from .._client import Base
+    from .._base import Base
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "SOURCE_MODULES", "SourceChoice", "changes"]
 

@@ -19,7 +19,7 @@ from .._exceptions import InvalidInputError
 from ._events import Change, ChangeSourceName
 
 if TYPE_CHECKING:
-    from .._client import Base
+    from .._base import Base
 
 __all__ = [
     "ChangeSource",

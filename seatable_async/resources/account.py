@@ -29,7 +29,7 @@ from ..types import (
 from ._resource import Resource
 
 if TYPE_CHECKING:
-    from .._client import Base
+    from .._base import Base
 
 __all__ = ["AccountResource"]
 

@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from ..._client import Account, Base
+from ..._account import Account
+from ..._base import Base
 from ._lifespan import STATE_KEY, SeaTableClients, require_name
 
 __all__ = [

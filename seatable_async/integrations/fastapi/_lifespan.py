@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypeVar
 
 from starlette.applications import Starlette
 
-from ..._client import Account, Base
+from ..._account import Account
+from ..._base import Base
 from ..._exceptions import InvalidInputError, SeaTableError
 
 __all__ = [
