@@ -29,6 +29,7 @@ from .._exceptions import BadRequestError, InvalidInputError, NotFoundError, Que
 from .._filters._sql import _select
 from .._sql_paging import MAX_ROWS
 from ..resources.base_info import objects
+from ._convert import ROW_OPERATIONS, is_schema_operation
 from ._events import Change, RowDeleted, RowInserted, RowUpdated, SchemaChanged
 from ._source import Cursor, Watch, encode_cursor
 
@@ -38,9 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["PollingSource", "open_source"]
 
 _ROW_SQL = " WHERE _mtime >= ? ORDER BY _mtime, _id LIMIT {limit} OFFSET {offset}"
-_DELETIONS = frozenset({"delete_row", "delete_rows"})
-_SCHEMA_SUFFIXES = ("_table", "_column", "_columns", "_view", "_column_options", "_cascade")
-"""An operation-log `op_type` ending so changes tables, columns or views."""
+_DELETIONS = frozenset(op for op, (kind, _) in ROW_OPERATIONS.items() if kind is RowDeleted)
+"""The row operations whose rows only the log reports (SQL sees inserts and updates)."""
 
 
 async def open_source(base: Base) -> PollingSource:
@@ -378,7 +378,7 @@ class PollingSource:
             "op_user": entry.get("author"),
             "raw": entry,
         }
-        if op_type.endswith(_SCHEMA_SUFFIXES):
+        if is_schema_operation(op_type):
             self._base._schema.invalidate()
             name = operation.get("table_name")
             return [

@@ -3,6 +3,7 @@ changes, cursors that resume exactly, paging, and concurrent writers (nothing lo
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
@@ -24,6 +25,7 @@ from seatable_async.changes import (
     SchemaChanged,
     _polling,
 )
+from seatable_async.changes._convert import changes_of_operation
 from seatable_async.changes._source import Watch, decode_cursor, encode_cursor
 from seatable_async.testing import Emulator
 
@@ -346,3 +348,34 @@ async def test_a_damaged_poll_cursor_is_refused() -> None:
     async with emulated_base(notes_emulator()) as base:
         with pytest.raises(InvalidInputError, match="since"):
             await everything(base, damaged)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize(
+    ("op_type", "logged_as"),
+    [
+        ("insert_table", SchemaChanged), ("rename_table", SchemaChanged),
+        ("insert_column", SchemaChanged), ("delete_columns", SchemaChanged),
+        ("modify_column_options", SchemaChanged), ("delete_view", SchemaChanged),
+        ("modify_column_cascade", SchemaChanged), ("delete_row", RowDeleted),
+        ("delete_rows", RowDeleted), ("insert_row", None), ("modify_rows", None),
+        ("lock_rows", None), ("add_link", None),
+    ],
+)  # fmt: skip
+async def test_the_log_and_the_socket_agree_on_what_each_operation_is(
+    op_type: str, logged_as: type[Change] | None
+) -> None:
+    """A log entry makes the event the same operation makes on the socket, but none for the
+    inserts and updates that polling reads through SQL instead."""
+    emulator = notes_emulator()
+    (row_id,) = emulator.append_rows("Notes", [{"Text": "x"}])
+    async with emulated_base(emulator) as base:
+        table_id = (await base.get_metadata())["tables"][0]["_id"]
+        operation = {"op_type": op_type, "table_id": table_id, "row_id": row_id}
+        operation["row_ids"] = [row_id]
+        entry = {"op_id": 1, "op_time": 0, "operation": json.dumps(operation)}
+        watch = Watch(None, None, 0.0, Polls())
+        logged = await _polling.PollingSource(base)._entry_changes(entry, watch, "c")
+    on_socket = changes_of_operation(operation, None, cursor="c", source="realtime")
+    assert [type(c) for c in logged] == ([] if logged_as is None else [logged_as])
+    assert logged_as is None or [type(c) for c in on_socket] == [logged_as]
