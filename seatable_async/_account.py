@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from ._base import BASE_TOKEN_WITH_ACCOUNT_TOKEN, Base
@@ -89,7 +91,7 @@ class Account(_Client, AccountResource, WebhooksResource):
     def _after(self, method: str, path: str) -> None:
         """An account caches nothing a request could make stale."""
 
-    async def _route(self, path: str) -> tuple[TokenKind | None, str]:
+    async def _route(self, path: str, params: Any) -> tuple[TokenKind | None, str]:
         """Every escape-hatch path of an account takes the account token."""
         if not path.startswith("/"):
             raise InvalidInputError(

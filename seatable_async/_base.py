@@ -199,15 +199,21 @@ class Base(
         if suffix != path and changes_schema(method, suffix):
             self._base.schema.invalidate()
 
-    async def _route(self, path: str) -> tuple[TokenKind | None, str]:
+    async def _route(self, path: str, params: Any) -> tuple[TokenKind | None, str]:
         """A path without a leading slash is relative to this base's gateway root and takes the
-        base token, as `/api-gateway/...` does; other absolute paths take the API token."""
+        base token, as `/api-gateway/...` does; other absolute paths take the API token.
+
+        The URL's length is checked with a stand-in UUID before the base token is fetched.
+        """
         if path.startswith("/") and not _GATEWAY_PREFIX.match(path):
             return "api", path
+
+        def routed(base_uuid: str | None) -> str:
+            return path if path.startswith("/") else GATEWAY_ROOT.format(base_uuid=base_uuid) + path
+
+        check_url_length(self.server_url + routed(UUID_PLACEHOLDER), params)
         await self._base.base_token.token()
-        if path.startswith("/"):
-            return "base", path
-        return "base", GATEWAY_ROOT.format(base_uuid=self.base_uuid) + path
+        return "base", routed(self.base_uuid)
 
     def __repr__(self) -> str:
         return f"Base(server_url={self.server_url!r}, base_uuid={self.base_uuid!r})"

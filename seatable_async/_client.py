@@ -254,7 +254,7 @@ class _Client(abc.ABC):
         check_params(params)
         check_encodable(params=params, data=data, files=files)
         async with self._call_scope():
-            token, full_path = await self._route(path)
+            token, full_path = await self._route(path, params)
             try:
                 response = await self._send(
                     method, full_path, token=token, params=params, json=json, data=data,
@@ -265,8 +265,9 @@ class _Client(abc.ABC):
         return json_answer(response)
 
     @abc.abstractmethod
-    async def _route(self, path: str) -> tuple[TokenKind | None, str]:
-        """Which token a path of the escape hatch needs, and the path to send."""
+    async def _route(self, path: str, params: Any) -> tuple[TokenKind | None, str]:
+        """Which token a path of the escape hatch needs, and the path to send; a path that
+        cannot be sent is refused before any token is fetched."""
 
     def _call_scope(self, name: str = "call") -> AbstractAsyncContextManager[LogicalCall]:
         """The logical call in progress, or a new one under this view's options and budget."""

@@ -212,17 +212,24 @@ def check_url_length(url: httpx.URL | str, params: Mapping[str, Any] | None = No
 
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_RELATIVE_SEGMENTS = re.compile(r"(^|/)\.{1,2}(/|$)")
+_RELATIVE_SEGMENTS = re.compile(r"(^|/)(\.|%2e){1,2}(/|$)", re.IGNORECASE)
 
 
 def request_path(path: object) -> str:
-    """A path that names one endpoint of the configured server: no dot segments, no other host
-    (`//...`), no query or fragment (those go in `params`)."""
+    """A path that names one endpoint of the configured server: no dot segments (percent-encoded
+    ones included, which proxies decode), no other host (`//...`), no query or fragment (those
+    go in `params`), no control characters."""
     text = require_text("path", path)
-    if text.startswith("//") or _RELATIVE_SEGMENTS.search(text) or set(text) & {"?", "#", "\\"}:
+    if (
+        text.startswith("//")
+        or _RELATIVE_SEGMENTS.search(text)
+        or set(text) & {"?", "#", "\\"}
+        or any(ord(char) < 0x20 or ord(char) == 0x7F for char in text)
+    ):
         raise InvalidInputError(
             "path must be a plain path on this server, without '.'/'..' segments, '//' at the"
-            " start, '?', '#' or backslashes (pass query parameters as params=)"
+            " start, '?', '#', backslashes or control characters (pass query parameters as"
+            " params=)"
         )
     return text
 

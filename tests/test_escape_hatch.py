@@ -129,6 +129,13 @@ class _Opaque:
         ("GET", "//evil.example/x", {}),
         ("GET", "rows/?table_name=T", {}),
         ("GET", "", {}),
+        ("GET", "rows/%2E%2e/metadata/", {}),
+        ("GET", "rows/\n", {}),
+        ("GET", "rows/\x7f", {}),
+        ("GET", "r" * 8000, {}),
+        ("GET", "rows/", {"params": {"q": "x" * 8000}}),
+        ("GET", f"{GATEWAY}/{'r' * 8000}", {}),
+        ("GET", f"/api/v2.1/{'r' * 8000}", {}),
     ],
 )
 async def test_bad_escape_hatch_input_is_refused_before_any_request(
@@ -137,4 +144,16 @@ async def test_bad_escape_hatch_input_is_refused_before_any_request(
     async with Base(API_TOKEN, SERVER) as base:
         with pytest.raises(InvalidInputError):
             await base.request(method, path, **request_args)  # type: ignore[arg-type]
+        assert base.usage.requests == 0
+    assert not server.calls
+
+
+@pytest.mark.parametrize("path", ["/api/v2.1/" + "r" * 8000, "/api/v2.1/\n", "/api/%2e%2e/"])
+async def test_bad_account_paths_are_refused_before_the_login(
+    server: respx.MockRouter, path: str
+) -> None:
+    async with Account(server_url=SERVER, username="me@example.com", password="pw") as account:
+        with pytest.raises(InvalidInputError):
+            await account.request("GET", path)
+        assert account.usage.requests == 0
     assert not server.calls
