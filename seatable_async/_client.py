@@ -19,7 +19,7 @@ from typing_extensions import Self
 
 from ._call import ClientOptions, LogicalCall, logical_call
 from ._encoding import json_value
-from ._exceptions import InvalidInputError, SeaTableError
+from ._exceptions import ClientClosedError, InvalidInputError
 from ._operations import AnswerT, Operation, decoded, json_answer
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
@@ -168,7 +168,7 @@ class _Client(abc.ABC):
         and deadline.
         """
         if self._session.closed:
-            raise SeaTableError(f"{type(self).__name__} is closed")
+            raise ClientClosedError(f"{type(self).__name__} is closed")
         check_url_length(self._session.server_url + path, params)
         async with self._call_scope() as call:
             options = call.options

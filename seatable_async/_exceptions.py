@@ -18,6 +18,7 @@ __all__ = [
     "AuthenticationError",
     "BadGatewayError",
     "BadRequestError",
+    "ClientClosedError",
     "GatewayTimeoutError",
     "InternalServerError",
     "InvalidInputError",
@@ -78,6 +79,11 @@ class SeaTableSecurityWarning(UserWarning):
 class SeaTableTruncationWarning(UserWarning):
     """A SQL answer holds exactly as many rows as SeaTable returns at most, so some may be
     missing; `query_all()` or `iter_query()` page through all of them."""
+
+
+class ClientClosedError(SeaTableError):
+    """The client was closed: a call made after `aclose()`, or a change feed of the client
+    (`base.changes()`), which ends at its next step once the client is closed."""
 
 
 class InvalidInputError(SeaTableError, ValueError):

@@ -10,6 +10,7 @@ import anyio
 import httpx
 
 from ._constants import DEFAULT_LIMITS, USER_AGENT
+from ._feeds import OpenFeeds
 from ._ratelimit import RateLimit
 from ._secrets import Secrets
 from ._transport import (
@@ -53,12 +54,16 @@ class Session:
             transport=transport,
             headers={"User-Agent": USER_AGENT},
         )
+        self.feeds = OpenFeeds()
+        """The change feeds opened on this session, ended when it closes."""
         self.closed = False
 
     async def aclose(self) -> None:
+        """Ends the open change feeds, then closes the pool (even in a cancelled task)."""
         if not self.closed:
             self.closed = True
             with anyio.CancelScope(shield=True):
+                await self.feeds.aclose()
                 await self.http.aclose()
 
 

@@ -17,11 +17,11 @@ from seatable_async import (
     APIConnectionError,
     APITimeoutError,
     Base,
+    ClientClosedError,
     InvalidInputError,
     NotFoundError,
     RetryEvent,
     RetryPolicy,
-    SeaTableError,
     ServiceUnavailableError,
     UnexpectedResponseError,
 )
@@ -269,7 +269,7 @@ async def test_with_options_shares_pool_and_tokens(server: respx.MockRouter) -> 
         await fast.aclose()
         await base.list_rows("T")
     assert server["token"].call_count == 1
-    with pytest.raises(SeaTableError, match="closed"):
+    with pytest.raises(ClientClosedError, match="closed"):
         await fast.list_rows("T")
 
 
@@ -277,7 +277,7 @@ async def test_aclose_is_idempotent_and_closed_clients_refuse(server: respx.Mock
     base = Base(API_TOKEN, SERVER)
     await base.aclose()
     await base.aclose()
-    with pytest.raises(SeaTableError, match="closed"):
+    with pytest.raises(ClientClosedError, match="closed"):
         await base.list_rows("T")
     assert not server.calls
 

@@ -80,4 +80,4 @@ def changes(
             async for change in events:
                 yield change
 
-    return stream()
+    return base._session.feeds.stream(stream(), type(base).__name__)

@@ -37,6 +37,7 @@ class ChangesResource(BaseInfoResource):
         leaving the loop (`break`, an error, cancellation) closes the socket at once. A feed
         left with a bare `break` is closed only when the garbage collector finalizes it, on the
         event loop's schedule (asyncio may close the loop first, leaking the connection; trio
-        warns).
+        warns). Closing the base ends its feeds: each releases its socket or polling before
+        `aclose()` returns and raises `ClientClosedError` at its next step.
         """
         return _changes(self, table_name, since, source, poll_interval, sleep)  # type: ignore[arg-type]
