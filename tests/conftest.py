@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from .helpers import GATEWAY, METADATA, SERVER, TOKEN_PATH, FakeTime, grant
+from .helpers import GATEWAY, METADATA, SERVER, TOKEN_PATH, FakeTime, SharedServer, grant
 
 
 def _is_local(address: Any) -> bool:
@@ -60,3 +60,18 @@ def server() -> Iterator[respx.MockRouter]:
             return_value=httpx.Response(200, json=METADATA)
         )
         yield router
+
+
+@pytest.fixture(scope="session")
+def shared_server() -> Iterator[SharedServer]:
+    """One loopback server for the session's tests, each serving a fresh emulator of its own
+    through it (`with shared_server.serving(emulator) as url:`)."""
+    from seatable_async.testing import serve_in_thread
+
+    server = SharedServer()
+    try:
+        with serve_in_thread(server) as url:  # type: ignore[arg-type]  # duck-types Emulator
+            server.url = url
+            yield server
+    finally:
+        server.close()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from seatable_async import BadGatewayError, Base, InternalServerError, RateLimit, RetryPolicy
-from seatable_async.testing import Emulator, serve
+from seatable_async.testing import Emulator
 
-from .helpers import FakeTime
+from .helpers import FakeTime, SharedServer
 
 pytestmark = pytest.mark.anyio
 
@@ -31,8 +31,8 @@ def emulator(clock: FakeTime) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-async def server_url(emulator: Emulator) -> AsyncIterator[str]:
-    async with serve(emulator) as url:
+def server_url(emulator: Emulator, shared_server: SharedServer) -> Iterator[str]:
+    with shared_server.serving(emulator) as url:
         yield url
 
 
@@ -79,17 +79,17 @@ async def test_expired_base_token_is_refreshed(
 
 @pytest.mark.parametrize(("rate_limit", "answered_429"), [(None, True), (RateLimit(), False)])
 async def test_rate_limit_answers_429_and_the_client_waits(
-    clock: FakeTime, rate_limit: RateLimit | None, answered_429: bool
+    clock: FakeTime, rate_limit: RateLimit | None, answered_429: bool, shared_server: SharedServer
 ) -> None:
     """Without a limiter the server's 429s pace the client; with one it waits before them."""
     with Emulator(api_token=TOKEN, clock=clock, rate_limit=5) as emulator:
         emulator.add_table("Contacts", [("Name", "text")])
-        async with (
-            serve(emulator) as url,
-            Base(TOKEN, url, retry=clock.policy(max_elapsed=600), rate_limit=rate_limit) as base,
-        ):
-            for _ in range(12):
-                await base.list_rows("Contacts")
+        with shared_server.serving(emulator) as url:
+            async with Base(
+                TOKEN, url, retry=clock.policy(max_elapsed=600), rate_limit=rate_limit
+            ) as base:
+                for _ in range(12):
+                    await base.list_rows("Contacts")
         statuses = _statuses(emulator, "/rows")
     assert statuses.count(200) == 12
     assert (statuses.count(429) >= 1) is answered_429

@@ -29,7 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from seatable_async.testing import Emulator, serve_in_thread
+from seatable_async.testing import Emulator
+
+from .helpers import SharedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -93,14 +95,14 @@ def _params(test_modules: bool) -> Iterator[object]:
 
 @pytest.mark.parametrize("snippet", list(_params(test_modules=False)))
 def test_snippet_runs_as_pasted(
-    snippet: Snippet, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    snippet: Snippet, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_server: SharedServer
 ) -> None:
     """The block as `python snippet.py`, with a fresh emulator named by the environment."""
     monkeypatch.chdir(tmp_path)
     code = compile(snippet.code, snippet.where, "exec")
     with (
         Emulator(username=USERNAME, password=PASSWORD) as emulator,
-        serve_in_thread(emulator) as url,
+        shared_server.serving(emulator) as url,
     ):
         monkeypatch.setenv("SEATABLE_SERVER_URL", url)
         monkeypatch.setenv("SEATABLE_API_TOKEN", emulator.api_token)

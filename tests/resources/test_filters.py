@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from seatable_async import Base, InvalidInputError
-from seatable_async.testing import Emulator, serve
+from seatable_async.testing import Emulator, serve, serve_in_thread
 
 from ..helpers import API_TOKEN, GATEWAY, METADATA, SERVER
 
@@ -239,9 +239,16 @@ def emulator() -> Iterator[Emulator]:
         yield emulator
 
 
+@pytest.fixture(scope="module")
+def shared_url(shared_emulator: Emulator) -> Iterator[str]:
+    """The shared emulator, served once for the module's reading tests."""
+    with serve_in_thread(shared_emulator) as url:
+        yield url
+
+
 @pytest.fixture
-async def base(shared_emulator: Emulator) -> AsyncIterator[Base]:
-    async with serve(shared_emulator) as url, Base(TOKEN, url) as base:
+async def base(shared_url: str) -> AsyncIterator[Base]:
+    async with Base(TOKEN, shared_url) as base:
         yield base
 
 
