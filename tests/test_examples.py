@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from seatable_async.testing import Emulator, serve_in_thread
+from seatable_async.testing import Emulator
+
+from .helpers import SharedServer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 QUICKSTART = EXAMPLES / "quickstart.py"
@@ -41,8 +43,8 @@ def test_quickstart_runs_offline_on_the_in_process_emulator() -> None:
     assert "'Hello from seatable-async'" in output
 
 
-def test_quickstart_uses_the_server_named_by_the_environment() -> None:
-    with Emulator(api_token="env-token") as emulator, serve_in_thread(emulator) as url:
+def test_quickstart_uses_the_server_named_by_the_environment(shared_server: SharedServer) -> None:
+    with Emulator(api_token="env-token") as emulator, shared_server.serving(emulator) as url:
         output = _run({"SEATABLE_SERVER_URL": url, "SEATABLE_API_TOKEN": "env-token"})
         names = [row["Name"] for row in emulator.rows("Table1")]
     assert f"using {url}" in output
@@ -73,9 +75,9 @@ def test_example_runs_offline_without_warnings(
 
 
 def test_concurrent_report_pages_past_the_cap_and_sums_what_the_server_holds(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_server: SharedServer
 ) -> None:
-    with Emulator(api_token="env-token") as emulator, serve_in_thread(emulator) as url:
+    with Emulator(api_token="env-token") as emulator, shared_server.serving(emulator) as url:
         first = _run_here("concurrent_report.py", monkeypatch, capsys, url)
         again = _run_here("concurrent_report.py", monkeypatch, capsys, url)
         region_of = {c["Name"]: c["Region"] for c in emulator.rows("Report Customers")}
@@ -95,9 +97,9 @@ def test_concurrent_report_pages_past_the_cap_and_sums_what_the_server_holds(
 
 
 def test_schema_and_files_leaves_the_schema_links_and_file_on_the_server(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_server: SharedServer
 ) -> None:
-    with Emulator(api_token="env-token") as emulator, serve_in_thread(emulator) as url:
+    with Emulator(api_token="env-token") as emulator, shared_server.serving(emulator) as url:
         output = _run_here("schema_and_files.py", monkeypatch, capsys, url)
         tasks = {row["Name"]: row for row in emulator.rows("Example Tasks")}
         projects = {row["Title"] for row in emulator.rows("Example Projects")}
@@ -121,10 +123,12 @@ def test_bulk_import_runs_offline_with_a_progress_bar() -> None:
     assert "the emulated table now holds 2500 rows" in output
 
 
-def test_bulk_import_reads_a_given_csv_into_the_configured_server(tmp_path: Path) -> None:
+def test_bulk_import_reads_a_given_csv_into_the_configured_server(
+    tmp_path: Path, shared_server: SharedServer
+) -> None:
     sample = tmp_path / "orders.csv"
     sample.write_text("Order,Customer,City,Amount\nA1,Ada,Oslo,1.5\nA2,Bo,Turin,2\n")
-    with Emulator(api_token="env-token") as emulator, serve_in_thread(emulator) as url:
+    with Emulator(api_token="env-token") as emulator, shared_server.serving(emulator) as url:
         emulator.add_table("Sales", [("Order", "text"), ("City", "text"), ("Amount", "number")])
         env = {"SEATABLE_SERVER_URL": url, "SEATABLE_API_TOKEN": "env-token"}
         output = _run({**env, "SEATABLE_TABLE": "Sales"}, BULK_IMPORT, str(sample))

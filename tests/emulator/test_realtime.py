@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,8 +13,9 @@ import anyio
 import httpx
 import pytest
 
-from seatable_async.testing import Emulator, serve
+from seatable_async.testing import Emulator
 
+from ..helpers import SharedServer
 from .conftest import FakeClock
 
 socketio = pytest.importorskip("socketio")
@@ -71,12 +72,21 @@ class Listener:
             return await self.heard.receive()
 
 
+@pytest.fixture
+def url(emulator: Emulator, shared_server: SharedServer) -> Iterator[str]:
+    """The emulator, served on loopback."""
+    with shared_server.serving(emulator) as url:
+        yield url
+
+
 @asynccontextmanager
-async def listening(emulator: Emulator) -> AsyncIterator[tuple[Listener, httpx.AsyncClient]]:
+async def listening(
+    emulator: Emulator, url: str
+) -> AsyncIterator[tuple[Listener, httpx.AsyncClient]]:
     """A served emulator, a listener in its default base's room, and an HTTP client that
     writes with a base token."""
     token = emulator.issue_base_token(emulator.base)
-    async with serve(emulator) as url, Listener.to(url, emulator.base_uuid) as listener:
+    async with Listener.to(url, emulator.base_uuid) as listener:
         assert await listener.join(emulator.base_uuid, token) is True
         headers = {"Authorization": f"Bearer {token}"}
         gateway = f"{url}/api-gateway/api/v2/dtables/{emulator.base_uuid}/"
@@ -84,8 +94,8 @@ async def listening(emulator: Emulator) -> AsyncIterator[tuple[Listener, httpx.A
             yield listener, http
 
 
-async def test_every_write_is_broadcast_in_log_order(emulator: Emulator) -> None:
-    async with listening(emulator) as (listener, http):
+async def test_every_write_is_broadcast_in_log_order(emulator: Emulator, url: str) -> None:
+    async with listening(emulator, url) as (listener, http):
         appended = await http.post(
             "rows/", json={"table_name": "Contacts", "rows": [{"Name": "A"}]}
         )
@@ -114,40 +124,42 @@ async def test_every_write_is_broadcast_in_log_order(emulator: Emulator) -> None
     assert modified["old_rows"][row_id][age_key] is None
 
 
-async def test_a_socket_hears_only_what_is_logged_after_it_joined(emulator: Emulator) -> None:
+async def test_a_socket_hears_only_what_is_logged_after_it_joined(
+    emulator: Emulator, url: str
+) -> None:
     emulator.append_rows("Contacts", [{"Name": "before"}])
-    async with listening(emulator) as (listener, http):
+    async with listening(emulator, url) as (listener, http):
         await http.post("rows/", json={"table_name": "Contacts", "rows": [{"Name": "after"}]})
         operation, _ = await listener.next()
     assert [row["_id"] for row in operation["row_datas"]] == operation["row_ids"]
     assert len(operation["row_ids"]) == 1
 
 
-async def test_a_bad_token_is_refused_with_a_server_side_disconnect(emulator: Emulator) -> None:
+async def test_a_bad_token_is_refused_with_a_server_side_disconnect(
+    emulator: Emulator, url: str
+) -> None:
     other = emulator.store.create_base("Other", emulator.workspace_id)
-    async with serve(emulator) as url:
-        for token in ("not-a-jwt", emulator.issue_base_token(other)):
-            async with Listener.to(url, emulator.base_uuid) as listener:
-                await listener.client.emit("join-room", (emulator.base_uuid, token))
-                assert await listener.next() == ("disconnect", "server disconnect")
-        assert emulator.realtime is not None
-        assert emulator.realtime.members == 0
+    for token in ("not-a-jwt", emulator.issue_base_token(other)):
+        async with Listener.to(url, emulator.base_uuid) as listener:
+            await listener.client.emit("join-room", (emulator.base_uuid, token))
+            assert await listener.next() == ("disconnect", "server disconnect")
+    assert emulator.realtime is not None
+    assert emulator.realtime.members == 0
 
 
-async def test_an_unknown_base_cannot_connect(emulator: Emulator) -> None:
-    async with serve(emulator) as url:
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            async with Listener.to(url, "0" * 36):
-                pass
+async def test_an_unknown_base_cannot_connect(emulator: Emulator, url: str) -> None:
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        async with Listener.to(url, "0" * 36):
+            pass
 
 
 @pytest.mark.parametrize(
     ("how", "reason"), [("transport", "transport error"), ("server", "server disconnect")]
 )
 async def test_dropped_sockets_miss_the_write_that_drops_them(
-    emulator: Emulator, how: Any, reason: str
+    emulator: Emulator, url: str, how: Any, reason: str
 ) -> None:
-    async with listening(emulator) as (listener, http):
+    async with listening(emulator, url) as (listener, http):
         assert emulator.realtime is not None
         emulator.realtime.drop_connections(how)
         await http.post("rows/", json={"table_name": "Contacts", "rows": [{"Name": "A"}]})
@@ -157,10 +169,10 @@ async def test_dropped_sockets_miss_the_write_that_drops_them(
 
 
 async def test_a_token_that_expires_while_joined_ends_the_socket(
-    emulator: Emulator, clock: FakeClock
+    emulator: Emulator, url: str, clock: FakeClock
 ) -> None:
     emulator.token_lifetime = 60
-    async with listening(emulator) as (listener, http):
+    async with listening(emulator, url) as (listener, http):
         await http.post("rows/", json={"table_name": "Contacts", "rows": [{"Name": "A"}]})
         assert (await listener.next())[0]["op_type"] == "insert_rows"
         clock.advance(61)

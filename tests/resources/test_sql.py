@@ -18,9 +18,9 @@ from seatable_async import (
     SeaTableTruncationWarning,
     UnexpectedResponseError,
 )
-from seatable_async.testing import Emulator, serve
+from seatable_async.testing import Emulator
 
-from ..helpers import API_TOKEN, GATEWAY, SERVER, FakeTime
+from ..helpers import API_TOKEN, GATEWAY, SERVER, FakeTime, SharedServer
 
 pytestmark = pytest.mark.anyio
 
@@ -193,9 +193,10 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-async def base(emulator: Emulator) -> AsyncIterator[Base]:
-    async with serve(emulator) as url, Base(TOKEN, url) as base:
-        yield base
+async def base(emulator: Emulator, shared_server: SharedServer) -> AsyncIterator[Base]:
+    with shared_server.serving(emulator) as url:
+        async with Base(TOKEN, url) as base:
+            yield base
 
 
 def sql_requests(emulator: Emulator) -> int:
