@@ -22,6 +22,8 @@ def test_the_default_run_leaves_out_the_peer_tests() -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:hypothesispytest",  # half a second to import, and no part of the selection
             "tests/acceptance/test_official_sdk.py",
         ],
         cwd=REPOSITORY,

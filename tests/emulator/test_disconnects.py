@@ -18,6 +18,7 @@ import pytest
 
 from seatable_async.testing import Emulator, RequestRecord, serve, serve_in_thread
 
+from ..helpers import SharedServer
 from .conftest import read_line
 
 GIVE_UP = 0.2
@@ -64,20 +65,24 @@ def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
 @pytest.mark.anyio
 @pytest.mark.parametrize("slow", ["latency", "delay fault"])
 async def test_a_client_that_gives_up_is_one_disconnect_record(
-    slow: str, caplog: pytest.LogCaptureFixture
+    slow: str, caplog: pytest.LogCaptureFixture, shared_server: SharedServer
 ) -> None:
+    """The client gives up (its call is cancelled) once the answer is being delayed."""
     gate, records = Gate(), Records()
     emu = Emulator(latency_ms=35_000 if slow == "latency" else 0, sleep=gate.sleep)
     emu.on_request = records
     emu.faults.script("/server-info/", kind="delay", delay=35.0, count=int(slow != "latency"))
     caplog.set_level(logging.DEBUG)
     try:
-        async with serve(emu) as url, httpx.AsyncClient(base_url=url, timeout=GIVE_UP) as client:
-            started = time.monotonic()
-            with pytest.raises(httpx.ReadTimeout):
-                await client.get("/server-info/")
-            record = await records.first()
-            waited = time.monotonic() - started
+        with shared_server.serving(emu) as url:
+            async with httpx.AsyncClient(base_url=url) as client:
+                started = time.monotonic()
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(client.get, "/server-info/")
+                    assert await anyio.to_thread.run_sync(gate.entered.wait, BOUND)
+                    tasks.cancel_scope.cancel()
+                record = await records.first()
+                waited = time.monotonic() - started
     finally:
         emu.close()
     assert (record.status, record.disconnected) == (0, True)
