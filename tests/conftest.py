@@ -3,6 +3,7 @@ that fails any test of the default run which opens a connection beyond loopback.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import socket
 from collections.abc import Iterator
@@ -23,6 +24,19 @@ def _is_local(address: Any) -> bool:
         return ipaddress.ip_address(address[0]).is_loopback
     except ValueError:
         return False
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Moves what collection built (modules, test items, parameters) out of the collector's
+    sight: it lives for the whole run, so full collections need not scan it each time.
+
+    Hypothesis is imported first (the full run's modules import it anyway): on import it looks
+    for the objects that hold trio's random generator, which it could not see once frozen.
+    """
+    import hypothesis  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
