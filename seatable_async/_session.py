@@ -4,6 +4,9 @@ tokens and the secrets (`Session`), and for a base also its identity and schema 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
+import ssl
 from collections.abc import Mapping
 
 import anyio
@@ -93,4 +96,13 @@ def pool_for(
         return CancelSafePool.for_client(http_client)
     if shared_pool is not None:
         return BorrowedTransport(shared_pool)
-    return CancelSafePool(httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS))
+    tls = _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    return CancelSafePool(httpx.AsyncHTTPTransport(verify=tls, limits=DEFAULT_LIMITS))
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's default TLS settings (certifi's CAs, or the `SSL_CERT_FILE`/`SSL_CERT_DIR` they
+    name), built once per process: loading the CA bundle costs each new pool ~30 ms of CPU.
+    Pools share the context as httpx allows (a context is safe to share across connections)."""
+    return httpx.create_ssl_context()

@@ -10,6 +10,7 @@ import ssl
 import threading
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from seatable_async import (
     SeaTableSecurityWarning,
     TLSVerificationError,
 )
+from seatable_async import _session as session_module
 
 from .helpers import API_TOKEN, grant
 
@@ -163,4 +165,25 @@ async def test_a_trusted_certificate_verifies(tls_server: TLSServer, ca: trustme
         Base(API_TOKEN, tls_server.url, http_client=http) as base,
     ):
         await base.auth()
+    assert base.base_uuid == grant()["dtable_uuid"]
+
+
+@pytest.mark.anyio
+async def test_default_pools_share_one_tls_context_that_follows_ssl_cert_file(
+    tls_server: TLSServer, ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the CA bundle costs ~30 ms, so the default pools build their TLS context once;
+    a CA bundle named by `SSL_CERT_FILE` still counts, as httpx's own default does."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    await Base(API_TOKEN, tls_server.url).aclose()
+    built = session_module._tls_context.cache_info().misses
+    for _ in range(3):
+        await Base(API_TOKEN, tls_server.url).aclose()
+    assert session_module._tls_context.cache_info().misses == built
+    bundle = tmp_path / "private-ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    async with Base(API_TOKEN, tls_server.url) as base:
+        await base.auth()  # the private CA named by the environment is trusted
     assert base.base_uuid == grant()["dtable_uuid"]
