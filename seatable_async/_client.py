@@ -104,6 +104,8 @@ class _Client(abc.ABC):
         pool = pool_for(http_client, shared.pool if shared is not None else None)
         secrets = shared.secrets if shared is not None else secrets or Secrets()
         self._session = Session(server_root(server_url), pool, tokens, secrets, rate_limit)
+        if shared is not None:
+            shared.feeds.adopt(self._session.feeds)
         self._options = options
         self._owns_session = True
 

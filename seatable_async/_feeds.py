@@ -8,6 +8,7 @@ returns, and the feed's next step raises `ClientClosedError`.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncGenerator
 from typing import Any, Generic, TypeVar
 
@@ -75,7 +76,13 @@ class OpenFeeds:
 
     def __init__(self) -> None:
         self._open: set[_Feed[Any]] = set()
+        self._adopted: weakref.WeakSet[OpenFeeds] = weakref.WeakSet()
         self.closed = False
+
+    def adopt(self, other: OpenFeeds) -> None:
+        """The feeds of a client that borrows this one's pool (a `Base` an `Account` opened):
+        closing this client ends them too, since they cannot go on without the pool."""
+        self._adopted.add(other)
 
     async def stream(self, events: AsyncGenerator[T, None], owner: str) -> AsyncGenerator[T, None]:
         """`events` as a feed that its client's `aclose()` ends."""
@@ -96,5 +103,7 @@ class OpenFeeds:
         """Ends every open feed (each releases its socket or polling before this returns), and
         every feed opened later at its first step."""
         self.closed = True
+        for adopted in list(self._adopted):
+            await adopted.aclose()
         for feed in list(self._open):
             await feed.end()

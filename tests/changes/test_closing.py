@@ -12,15 +12,16 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from datetime import datetime, timezone
 
 import anyio
 import anyio.lowlevel
+import httpx
 import pytest
 
-from seatable_async import Base, Change, ClientClosedError
+from seatable_async import Account, Base, Change, ClientClosedError
 from seatable_async.testing import Emulator, serve, serve_in_thread
 
 from ..resources._emulated import emulated_base
@@ -202,21 +203,28 @@ async def consume_until_closed(feed: AsyncIterator[Change], outcome: list[Except
         outcome.append(error)
 
 
+async def closed_while_parked(
+    feed: AsyncIterator[Change], parked: Parked, close: Callable[[], Awaitable[None]]
+) -> list[Exception]:
+    """Consumes the feed until it waits between polls, then closes its client with `close`;
+    the errors that ended the feed. Its wait was let go before `close()` returned."""
+    outcome: list[Exception] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(consume_until_closed, feed, outcome)
+        with anyio.fail_after(5):
+            await parked.waiting.wait()
+        await close()
+        assert parked.released == 1
+    return outcome
+
+
 async def test_closing_the_base_ends_a_feed_that_waits_between_polls(
     anyio_backend: str,
 ) -> None:
-    emulator = notes_emulator()
     parked = Parked()
-    outcome: list[Exception] = []
-    async with emulated_base(emulator) as base:
+    async with emulated_base(notes_emulator()) as base:
         feed = base.changes(poll_interval=0, sleep=parked)
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(consume_until_closed, feed, outcome)
-            with anyio.fail_after(5):
-                await parked.waiting.wait()
-            await base.aclose()
-            assert parked.released == 1  # let go before aclose() returned
+        outcome = await closed_while_parked(feed, parked, base.aclose)
     assert [type(e) for e in outcome] == [ClientClosedError]
     assert "Base is closed" in str(outcome[0])
     with pytest.raises(StopAsyncIteration):
@@ -299,5 +307,21 @@ async def test_closing_the_base_closes_a_realtime_feeds_socket(
             with anyio.fail_after(5):
                 while emulator.realtime.members:  # the server hears it on its own thread
                     await anyio.lowlevel.checkpoint()
+    assert [type(e) for e in outcome] == [ClientClosedError]
+    emulator.close()
+
+
+async def test_closing_an_account_ends_the_feeds_of_the_bases_it_opened(
+    anyio_backend: str,
+) -> None:
+    """Such a base borrows the account's pool, so its feed cannot go on once that is closed."""
+    emulator = Emulator(username="me@example.com", password="pw")
+    parked = Parked()
+    async with httpx.AsyncClient(transport=emulator.transport()) as http:
+        account = Account("me@example.com", "pw", "https://emulator.test", http_client=http)
+        base = await account.get_base(emulator.workspace_id, emulator.base.name)
+        feed = base.changes(poll_interval=0, sleep=parked)
+        outcome = await closed_while_parked(feed, parked, account.aclose)
+        await base.aclose()
     assert [type(e) for e in outcome] == [ClientClosedError]
     emulator.close()
