@@ -10,12 +10,15 @@ from typing import Any
 
 from .._cells import (
     CELL_TYPES,
+    SYSTEM_COLUMN_TYPES,
     SYSTEM_FIELDS,
+    SYSTEM_RENDER,
     column_source,
     column_storage,
     decode_cells,
     empty_cell,
     format_timestamp,
+    labelled_rows,
     quote_ident,
 )
 from .._views import view_condition, view_order
@@ -34,25 +37,6 @@ _AUTO_NUMBER_PREFIXES: dict[str, Callable[[Mapping[str, Any], datetime], str]] =
 }
 """An auto-number's prefix by ``prefix_type``: the text given, or the row's creation day
 (YYYYMMDD, reference section 12.2); no ``prefix_type`` means the text given."""
-
-SYSTEM_RENDER: dict[str, Callable[[Any], Any]] = {
-    "_locked": lambda stored: True if stored else None,
-    "_archived": bool,
-}
-"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null)."""
-
-SYSTEM_COLUMN_TYPES: dict[str, str] = {
-    "_id": "text",
-    "_ctime": "ctime",
-    "_mtime": "mtime",
-    "_creator": "creator",
-    "_last_modifier": "last-modifier",
-    "_locked": "checkbox",
-    "_locked_by": "text",
-    "_archived": "checkbox",
-}
-"""Column type each hidden system field is reported with in SQL metadata."""
-
 
 _INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
 """System fields a new row is written with (the others start empty)."""
@@ -445,15 +429,24 @@ class RowStore(LinkStore, ActivityStore):
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """Stored records as the gateway returns them: system fields, then each shown column.
+        """Stored records as the gateway returns them (:meth:`render_cells`, as rows)."""
+        return labelled_rows(*self.render_cells(base, table, records, keys=keys, columns=columns))
 
-        Decoded column by column (one decoder call per column, link cells in one pass per
-        link column), then zipped into rows.
-        """
+    def render_cells(
+        self,
+        base: Base,
+        table: Json,
+        records: Sequence[sqlite3.Row],
+        *,
+        keys: bool,
+        columns: Sequence[Json] | None = None,
+    ) -> tuple[list[str], list[Sequence[Any]]]:
+        """The rows label by label: system fields, then each shown column, each with its cells
+        (one decoder call per column, link cells in one pass per link column)."""
         if not records:
-            return []
+            return [], []
         stored = list(zip(records[0].keys(), zip(*records, strict=True), strict=True))
-        return self._render_columns(base, table, stored, keys=keys, columns=columns)
+        return self._column_cells(base, table, stored, keys=keys, columns=columns)
 
     def _render_columns(
         self,
@@ -464,8 +457,19 @@ class RowStore(LinkStore, ActivityStore):
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """:meth:`render_many` of records given column by column: (SQLite column, its values)
-        in ``SELECT *`` order."""
+        """:meth:`render_many` of (SQLite column, its values) in ``SELECT *`` order."""
+        return labelled_rows(*self._column_cells(base, table, stored, keys=keys, columns=columns))
+
+    def _column_cells(
+        self,
+        base: Base,
+        table: Json,
+        stored: Sequence[tuple[str, Sequence[Any]]],
+        *,
+        keys: bool,
+        columns: Sequence[Json] | None = None,
+    ) -> tuple[list[str], list[Sequence[Any]]]:
+        """:meth:`render_cells` of records given as :meth:`_render_columns` takes them."""
         shown = table["columns"] if columns is None else columns
         position = {name: index for index, (name, _) in enumerate(stored)}
         by_source = [values for _, values in stored]
@@ -485,14 +489,7 @@ class RowStore(LinkStore, ActivityStore):
             else:
                 stored = by_source[position.get(column_source(column), -1)]
                 cells.append(decode_cells(stored, column))
-        # Copies of one dict holding every label, filled label by label: no dict grows, which
-        # makes building the rows a third cheaper than dict(zip(labels, values)) per row.
-        template = dict.fromkeys(labels)
-        rows = [template.copy() for _ in row_ids]
-        for label, values in zip(labels, cells, strict=True):
-            for row, value in zip(rows, values, strict=True):
-                row[label] = value
-        return rows
+        return labels, cells
 
     def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
         """Move rows between the normal and the (emulated) big-data backend."""
