@@ -93,8 +93,15 @@ which refuses NaN and infinities)."""
 def _column_json(values: Sequence[Any]) -> list[str]:
     """Each value's JSON text: at C speed when the column holds one scalar type."""
     kinds = set(map(type, values))
+    if kinds == {type(None)}:
+        return ["null"] * len(values)  # an empty column, common: no call per cell
     if not kinds <= _SCALAR_JSON.keys():
         return list(map(_VALUE_JSON, values))
+    if kinds == {str}:
+        distinct = set(values)
+        if 2 * len(distinct) <= len(values):  # texts that repeat (users, times): each written once
+            written = {text: encode_basestring(text) for text in distinct}
+            return list(map(written.__getitem__, values))
     if len(kinds) == 1:
         return list(map(_SCALAR_JSON[kinds.pop()], values))
     return [_SCALAR_JSON[type(value)](value) for value in values]
@@ -104,14 +111,22 @@ def encode_rows(labels: Sequence[str], columns: Sequence[Sequence[Any]]) -> Enco
     """``_ANSWER_JSON.encode`` of the rows ``dict(zip(labels, values))`` of cells given column
     by column (a repeated label keeps its first place and its last value), byte for byte.
 
-    Each column is encoded at once and every row is filled into one template that holds the
-    encoded labels: the encoder would write each label again for every row, most of its work.
-    """
+    Each column is encoded at once, each label once, and the pieces are slotted into one list
+    joined at the end: the encoder would write each label again for every row (most of its
+    work) and the rows would have to be built first."""
     last = {label: index for index, label in enumerate(labels)}
-    template = ",".join(encode_basestring(label).replace("%", "%%") + ":%s" for label in last)
-    texts = [_column_json(columns[index]) for index in last.values()]
-    rows = map(("{" + template + "}").__mod__, zip(*texts, strict=True))
-    return EncodedJSON("[" + ",".join(rows) + "]")
+    count = len(columns[0]) if columns else 0
+    width = 2 * len(last)
+    pieces = [""] * (count * width)
+    """Per row: each label's ``,"label":`` (``},{"label":`` for the first), then its cell."""
+    for place, (label, index) in enumerate(last.items()):
+        opening = ("," if place else "},{") + encode_basestring(label) + ":"
+        pieces[2 * place :: width] = [opening] * count
+        pieces[2 * place + 1 :: width] = _column_json(columns[index])
+    if not pieces:
+        return EncodedJSON("[]")
+    pieces[0] = pieces[0][2:]  # the first row opens without closing one before it
+    return EncodedJSON("[" + "".join(pieces) + "}]")
 
 
 def encode_object(fields: Mapping[str, Any]) -> EncodedJSON:

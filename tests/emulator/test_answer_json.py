@@ -32,6 +32,7 @@ VALUES = st.recursive(
 )
 COLUMN_OF: dict[str, st.SearchStrategy[Any]] = {
     "text": st.text(),
+    "repeated text": st.sampled_from(["", "a", 'q"', "\u2028"]),
     "text or null": st.none() | st.text(),
     "integers": st.integers(),
     "booleans or null": st.none() | st.booleans(),
