@@ -132,3 +132,33 @@ async def test_list_rows_answers_the_bytes_of_its_rendered_rows(emulator: Emulat
         assert answer.status_code == 200
         assert answer.content == json.dumps({"rows": rendered}, **STARLETTE_JSON).encode()
     assert json.loads(answers[True, ""].content)["rows"][0]["Team"]
+
+
+@pytest.mark.anyio
+async def test_sql_answers_are_the_encoder_bytes_and_a_shared_label_answers_the_link(
+    emulator: Emulator,
+) -> None:
+    """Results are written by the rows encoder: the encoder's text of the answer, and a label
+    two outputs share shows the last one's cells, or a link's, as when links were filled in."""
+    emulator.add_table("Teams", [("Title", "text")])
+    ann = emulator.append_rows("Contacts", [{"Name": 'Ann "A" é', "Age": 2.5, "Tags": ["x"]}])[0]
+    team = emulator.append_rows("Teams", [{"Title": "Blue"}])[0]
+    async with gateway_for(emulator) as gw:
+        link = await gw.add_link_column("Contacts", "Team", "Teams")
+        links = {"table_name": "Contacts", "other_table_name": "Teams", "link_id": link["link_id"]}
+        await gw.request("POST", "/links/", json={**links, "other_rows_ids_map": {ann: [team]}})
+        answers = [
+            await gw.sql(sql)
+            for sql in (
+                "SELECT * FROM Contacts",
+                "SELECT Team AS x, Name AS x FROM Contacts",
+                "SELECT Team AS x, Name AS x FROM Contacts WHERE Name = 'nobody'",
+            )
+        ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.content == json.dumps(answer.json(), **STARLETTE_JSON).encode()
+    star, shared, none = (answer.json()["results"] for answer in answers)
+    assert star[0]["Name"] == 'Ann "A" é'
+    assert shared == [{"x": [{"row_id": team, "display_value": "Blue"}]}]
+    assert none == []
