@@ -59,11 +59,12 @@ SYSTEM_FIELDS = (
 )
 """Hidden fields every row carries, in the order they are rendered."""
 
-SYSTEM_RENDER: dict[str, Callable[[Any], Any]] = {
-    "_locked": lambda stored: True if stored else None,
-    "_archived": bool,
+SYSTEM_RENDER: dict[str, Callable[[Sequence[Any]], list[Any]]] = {
+    "_locked": lambda stored: [True if value else None for value in stored],
+    "_archived": lambda stored: list(map(bool, stored)),
 }
-"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null)."""
+"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null),
+a column of stored values at a time."""
 
 SYSTEM_COLUMN_TYPES: dict[str, str] = {
     "_id": "text",

@@ -55,30 +55,21 @@ class JSONAnswer(JSONResponse):
         return text.encode("utf-8")
 
 
-def _value_encoder() -> Callable[[Any], str]:
-    """``_ANSWER_JSON.encode`` of one value from the C encoder it runs, built once (a third of
-    the cost per value); ``encode`` itself where the C accelerator is missing."""
-    make: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(
-        json.encoder, "c_make_encoder", None
-    )
-    if make is None:
-        return _ANSWER_JSON.encode
-    options = _ANSWER_JSON
-    iterencode = make(
-        None,  # no cycle check, as _ANSWER_JSON
-        options.default,
-        encode_basestring,  # what the encoder writes strings with when not ensure_ascii
-        options.indent,
-        options.key_separator,
-        options.item_separator,
-        options.sort_keys,
-        options.skipkeys,
-        options.allow_nan,
-    )
-    return lambda value: "".join(iterencode(value, 0))
+_MARK = "\0"
+"""A text set between the values of a column encoded at once; JSON writes it ``"\u0000"``."""
+_MARK_JSON = "," + encode_basestring(_MARK) + ","
 
 
-_VALUE_JSON = _value_encoder()
+def _values_apart(values: Sequence[Any]) -> list[str]:
+    """Each value's JSON text from one encoder call: the values, with :data:`_MARK` between
+    them, are encoded as one array that is split at the marks. No JSON text ends in a part of
+    ``,"\u0000",``, so a split never starts inside a value; a value whose text holds the whole
+    mark splits into one piece too many, and then the values are encoded one by one."""
+    mixed = [_MARK] * (2 * len(values) - 1)
+    mixed[::2] = values
+    pieces = _ANSWER_JSON.encode(mixed)[1:-1].split(_MARK_JSON)
+    return pieces if len(pieces) == len(values) else list(map(_ANSWER_JSON.encode, values))
+
 
 _SCALAR_JSON: dict[type, Callable[[Any], str]] = {
     str: encode_basestring,
@@ -96,7 +87,7 @@ def _column_json(values: Sequence[Any]) -> list[str]:
     if kinds == {type(None)}:
         return ["null"] * len(values)  # an empty column, common: no call per cell
     if not kinds <= _SCALAR_JSON.keys():
-        return list(map(_VALUE_JSON, values))
+        return _values_apart(values)
     if kinds == {str}:
         distinct = set(values)
         if 2 * len(distinct) <= len(values):  # texts that repeat (users, times): each written once

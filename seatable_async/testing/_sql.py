@@ -302,7 +302,7 @@ def _output_cells(output: _Output, stored: Sequence[object]) -> Sequence[Any]:
     if output.column is not None:
         return decode_cells(stored, output.column)
     convert = SYSTEM_RENDER.get(output.system_field or "")
-    return stored if convert is None else [convert(value) for value in stored]
+    return stored if convert is None else convert(stored)
 
 
 def _link_cells(

@@ -18,12 +18,15 @@ from .conftest import gateway_for
 STARLETTE_JSON = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
 """What Starlette's ``JSONResponse`` writes (the emulator's answers before they were sped up)."""
 
+MARKS = st.sampled_from(["\0", ',"\\u0000",', '["\0",', '\0"]', ","])
+"""Texts holding (parts of) the mark the encoder splits a column's text at."""
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(),
+    MARKS,
 )
 VALUES = st.recursive(
     SCALARS,
@@ -38,6 +41,7 @@ COLUMN_OF: dict[str, st.SearchStrategy[Any]] = {
     "booleans or null": st.none() | st.booleans(),
     "nulls": st.none(),
     "anything": VALUES,
+    "lists around marks": st.lists(MARKS | st.integers(), min_size=3, max_size=5),
 }
 """Cells a column holds: each fast path of the column encoder, and any JSON at all."""
 LABELS = st.sampled_from(["_id", "Name", "Name", "%s", "100%", 'a"b', "é", "\u2028", ""])
@@ -62,6 +66,19 @@ def test_rows_are_the_bytes_the_encoder_writes_of_their_objects(
     labels, columns = labelled
     rows = [dict(zip(labels, cells, strict=True)) for cells in zip(*columns, strict=True)]
     assert encode_rows(labels, columns) == json.dumps(rows, **STARLETTE_JSON)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [["a", "\0", "b"], 3],
+        [{"k": "\0", "j": 1, "l": "\0"}, ["\0"], "\0"],
+        [["x", ',"\\u0000",', "y"], ["\0", "\0", "\0"]],
+    ],
+)
+def test_a_column_holding_the_mark_is_written_value_by_value(cells: list[Any]) -> None:
+    rows = [{"c": cell} for cell in cells]
+    assert encode_rows(["c"], [cells]) == json.dumps(rows, **STARLETTE_JSON)
 
 
 @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])

@@ -480,7 +480,7 @@ class RowStore(LinkStore, ActivityStore):
             convert = SYSTEM_RENDER.get(field)
             stored = by_source[position[field]]
             labels.append(field)
-            cells.append(stored if convert is None else [convert(value) for value in stored])
+            cells.append(stored if convert is None else convert(stored))
         for column in shown:
             labels.append(column["key"] if keys else column["name"])
             if column["type"] == "link":
