@@ -114,7 +114,9 @@ def _aliased_table(store: Store, base: Base, table: Json, alias: str) -> exp.Tab
 
 def _ref(alias: str, storage: str) -> exp.Column:
     return exp.column(
-        exp.to_identifier(storage, quoted=True), table=exp.to_identifier(alias, quoted=True)
+        exp.to_identifier(storage, quoted=True),
+        table=exp.to_identifier(alias, quoted=True),
+        copy=False,  # both identifiers are new: a copy of each was a tenth of a statement's work
     )
 
 
@@ -265,7 +267,9 @@ def _select(
         label = node.alias if isinstance(node, exp.Alias) else node.sql(dialect="mysql")
         outputs.append(_Output(label, None, None, None))
         projections.append(_translate(inner, scope, user_aliases))
-    aliased = [exp.alias_(p, f"o{index}", quoted=True) for index, p in enumerate(projections)]
+    aliased = [
+        exp.alias_(p, f"o{index}", quoted=True, copy=False) for index, p in enumerate(projections)
+    ]
     grouped = tree.args.get("group") is not None or bool(tree.args.get("distinct"))
     link_aliases = [] if grouped else sorted({o.alias for o in outputs if o.is_link and o.alias})
     aliased += [exp.alias_(_ref(a, "_id"), f"id_{a}", quoted=True) for a in link_aliases]
@@ -284,7 +288,7 @@ def _select(
     limit = tree.args.get("limit")
     if limit is None:
         tree.set("limit", exp.Limit(expression=exp.Literal.number(DEFAULT_LIMIT)))
-    records = _run_statement(store, tree.sql(dialect="sqlite"), params, max_rows=MAX_LIMIT)
+    records = _run_statement(store, _sqlite(tree), params, max_rows=MAX_LIMIT)
     cells: list[Sequence[Any]] = [[] for _ in outputs]
     if records:  # rendered column by column, then encoded as rows
         by_output = list(zip(*records, strict=True))[: len(outputs)]
@@ -338,6 +342,12 @@ def _rename_alias_refs(tree: exp.Select, outputs: list[_Output]) -> None:
                 node.replace(exp.column(exp.to_identifier(by_label[node.name], quoted=True)))
 
 
+def _sqlite(tree: exp.Expression) -> str:
+    """The SQLite text of a translated statement, generated from the tree itself: it is not
+    used again, and the copy sqlglot makes by default was a third of a SELECT's work."""
+    return tree.sql(dialect="sqlite", copy=False)
+
+
 def _run_statement(
     store: Store, sql: str, params: list[object], *, max_rows: int | None
 ) -> list[sqlite3.Row]:
@@ -358,7 +368,7 @@ def _matching_ids(
     if where is not None:
         _translate(where, scope, set(), where=True)
         select = select.where(where.this)
-    records = _run_statement(store, select.sql(dialect="sqlite"), params, max_rows=None)
+    records = _run_statement(store, _sqlite(select), params, max_rows=None)
     return [str(r[0]) for r in records]
 
 
