@@ -10,10 +10,7 @@ from typing import Any
 
 from .._cells import (
     CELL_TYPES,
-    SYSTEM_FIELDS,
-    column_source,
     column_storage,
-    decode_cells,
     empty_cell,
     format_timestamp,
     quote_ident,
@@ -21,8 +18,9 @@ from .._cells import (
 from .._views import view_condition, view_order
 from ._core import SELECT_TYPES, Base, Json
 from .activities import ActivityStore
-from .batches import Change
+from .batches import Change, Run
 from .links import LINK_CELL_MAX, LinkStore
+from .render import SYSTEM_RENDER, Stored, render_stored
 
 __all__ = ["SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "RowStore"]
 
@@ -34,12 +32,6 @@ _AUTO_NUMBER_PREFIXES: dict[str, Callable[[Mapping[str, Any], datetime], str]] =
 }
 """An auto-number's prefix by ``prefix_type``: the text given, or the row's creation day
 (YYYYMMDD, reference section 12.2); no ``prefix_type`` means the text given."""
-
-SYSTEM_RENDER: dict[str, Callable[[Any], Any]] = {
-    "_locked": lambda stored: True if stored else None,
-    "_archived": bool,
-}
-"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null)."""
 
 SYSTEM_COLUMN_TYPES: dict[str, str] = {
     "_id": "text",
@@ -72,20 +64,18 @@ def _written_changes(
     ]
 
 
-def _inserted_changes(
-    rows: Sequence[Mapping[str, Any]], after: Sequence[Json], per_row: Sequence[Sequence[Json]]
-) -> list[tuple[Json, list[Change]]]:
-    """``(row, _written_changes(columns, written, row, None))`` of each new row: the columns
-    to log are worked out once for each run of rows naming the same columns."""
-    entries: list[tuple[Json, list[Change]]] = []
-    plan: list[tuple[Json, str]] = []
+def _insert_runs(rows: Sequence[Mapping[str, Any]], per_row: Sequence[Sequence[Json]]) -> list[Run]:
+    """The runs of new rows that name the same columns (and saw the same columns): each with
+    the columns its rows wrote, as :func:`_written_changes` lists them for a new row."""
+    runs: list[Run] = []
     planned: tuple[int, Any] | None = None
-    for written, rendered, columns in zip(rows, after, per_row, strict=True):
+    for written, columns in zip(rows, per_row, strict=True):
         if planned is None or planned[0] != id(columns) or planned[1] != written.keys():
-            plan = [(c, c["key"]) for c in columns if c["name"] in written]
+            runs.append((0, [c for c in columns if c["name"] in written]))
             planned = (id(columns), written.keys())
-        entries.append((rendered, [(column, rendered.get(key), None) for column, key in plan]))
-    return entries
+        count, plan = runs[-1]
+        runs[-1] = (count + 1, plan)
+    return runs
 
 
 _CHUNK = 500
@@ -288,9 +278,8 @@ class RowStore(LinkStore, ActivityStore):
             unset = (None,) * len(records)
             everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
             stored = [(name, by_name.get(name, unset)) for name, *_ in everything]
-            after = self._render_columns(base, table, stored, keys=True) if records else []
-            changes = _inserted_changes(rows, after, select_columns.per_row)
-            self.log_row_activities(base, table, "insert_row", user, changes)
+            runs = _insert_runs(rows, select_columns.per_row)
+            self.log_inserted_rows(base, table, user, stored, runs)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
         return ids
@@ -459,33 +448,19 @@ class RowStore(LinkStore, ActivityStore):
         self,
         base: Base,
         table: Json,
-        stored: Sequence[tuple[str, Sequence[Any]]],
+        stored: Stored,
         *,
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """:meth:`render_many` of records given column by column: (SQLite column, its values)
-        in ``SELECT *`` order."""
+        """:meth:`render_many` of records given column by column, their links read now."""
+
+        def links(column: Json, row_ids: Sequence[str]) -> list[Any]:
+            linked = self.linked(base, table, column, row_ids)
+            return [linked[row_id][:LINK_CELL_MAX] for row_id in row_ids]
+
         shown = table["columns"] if columns is None else columns
-        position = {name: index for index, (name, _) in enumerate(stored)}
-        by_source = [values for _, values in stored]
-        row_ids: Sequence[str] = by_source[position["_id"]]
-        labels: list[str] = []
-        cells: list[Sequence[Any]] = []
-        for field in SYSTEM_FIELDS:
-            convert = SYSTEM_RENDER.get(field)
-            stored = by_source[position[field]]
-            labels.append(field)
-            cells.append(stored if convert is None else [convert(value) for value in stored])
-        for column in shown:
-            labels.append(column["key"] if keys else column["name"])
-            if column["type"] == "link":
-                linked = self.linked(base, table, column, row_ids)
-                cells.append([linked[row_id][:LINK_CELL_MAX] for row_id in row_ids])
-            else:
-                stored = by_source[position.get(column_source(column), -1)]
-                cells.append(decode_cells(stored, column))
-        return [dict(zip(labels, values, strict=True)) for values in zip(*cells, strict=True)]
+        return render_stored(stored, shown, keys=keys, links=links)
 
     def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
         """Move rows between the normal and the (emulated) big-data backend."""
