@@ -12,9 +12,11 @@ from .._cells import (
     CELL_TYPES,
     column_storage,
     empty_cell,
+    encode_cells,
     format_timestamp,
     quote_ident,
 )
+from .._errors import APIError
 from .._views import view_condition, view_order
 from ._core import SELECT_TYPES, Base, Json
 from .activities import ActivityStore
@@ -46,10 +48,6 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 """Column type each hidden system field is reported with in SQL metadata."""
 
 
-_INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
-"""System fields a new row is written with (the others start empty)."""
-
-
 def _written_changes(
     columns: Sequence[Json], written: Mapping[str, Any], after: Json, before: Json | None
 ) -> list[Change]:
@@ -76,6 +74,42 @@ def _insert_runs(rows: Sequence[Mapping[str, Any]], per_row: Sequence[Sequence[J
         count, plan = runs[-1]
         runs[-1] = (count + 1, plan)
     return runs
+
+
+_Slot = tuple[int, Json, Callable[[Any, Json], object], "set[str] | None"]
+"""Where a column name's cells go in an append: its index among the stored columns, the
+column, its cell encoder and, for a select column, the names of its options."""
+
+
+def _creates_options(values: Sequence[Any], known: set[str]) -> bool:
+    """Whether writing these select cells adds an option (see ``_ensure_options``)."""
+    return any(
+        isinstance(name, str) and name and name not in known
+        for value in values
+        for name in (value if isinstance(value, list) else (value,))
+    )
+
+
+def _cells_by_column(
+    rows: Sequence[Mapping[str, Any]], width: int, slots: Mapping[str, _Slot]
+) -> list[Sequence[object]] | None:
+    """New rows' stored cells, column by column (``width`` stored columns), one encoder pass
+    per column named: None when a row would create a select option or a value is refused, so
+    the row-by-row path writes them in order (and reports the first refusal)."""
+    unset = (None,) * len(rows)
+    by_column: list[Sequence[object]] = [unset] * width
+    for name in set().union(*rows):
+        slot = slots.get(name)
+        if slot is not None:
+            index, column, _, known = slot
+            values = [row.get(name) for row in rows]
+            if known is not None and _creates_options(values, known):
+                return None
+            try:
+                by_column[index] = encode_cells(values, column)
+            except APIError:
+                return None
+    return by_column
 
 
 _CHUNK = 500
@@ -137,6 +171,10 @@ class _SelectColumns:
             if isinstance(c.get("data"), dict)
         }
         self._current = [copies.get(id(c), c) for c in self._table_columns]
+
+    def unchanged(self, rows: int) -> None:
+        """Record ``rows`` rows that created no option."""
+        self.per_row.extend([self._current] * rows)
 
     def after_row(self) -> None:
         """Record the columns as the row just prepared left them."""
@@ -218,71 +256,100 @@ class RowStore(LinkStore, ActivityStore):
         NULL, as if left out), at one moment (one clock reading for the whole batch), and
         their activities are logged in one batch afterwards. Row ids are drawn in bulk, but in
         the order of one per row after its cells (only a new select option's id comes between)."""
-        ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
-        writers = self._writers(table)
         storage = list(
             dict.fromkeys(
                 column_storage(c) for c in table["columns"] if CELL_TYPES[c["type"]].writable
             )
         )
-        names = ", ".join(quote_ident(name) for name in (*_INSERTED_FIELDS, *storage))
-        marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
         slots = {
             name: (storage.index(writer[1]), writer[0], writer[2], writer[3])
-            for name, writer in writers.items()
+            for name, writer in self._writers(table).items()
             if writer is not None
         }
+        select_columns = _SelectColumns(table)
+        with self.transaction() as db:
+            first_seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[
+                0
+            ]
+            created = self._clock()
+            numbered = any(c["type"] == "auto-number" for c in table["columns"])
+            by_column = None if numbered else _cells_by_column(rows, len(storage), slots)
+            if by_column is None:
+                ids, by_column = self._cells_row_by_row(
+                    table, rows, storage, slots, select_columns, first_seq, created
+                )
+            else:
+                ids = self.new_row_ids(len(rows))
+                select_columns.unchanged(len(rows))
+            stamp = format_timestamp(created)
+            count = len(ids)
+            inserted = {
+                "_id": ids,
+                "_ctime": (stamp,) * count,
+                "_mtime": (stamp,) * count,
+                "_creator": (user,) * count,
+                "_last_modifier": (user,) * count,
+                "_archived": (int(archived),) * count,
+                **dict(zip(storage, by_column, strict=True)),
+            }
+            names = ", ".join(map(quote_ident, inserted))
+            marks = ", ".join("?" for _ in inserted)
+            db.executemany(
+                f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})",
+                zip(*inserted.values(), strict=True),
+            )
+            # The rows as SELECT * would read them back: the columns have no declared type,
+            # so SQLite keeps each value as written; the others are NULL.
+            inserted["_seq"] = tuple(range(first_seq + 1, first_seq + count + 1))
+            unset = (None,) * count
+            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
+            stored = [(name, inserted.get(name, unset)) for name, *_ in everything]
+            runs = _insert_runs(rows, select_columns.per_row)
+            self.log_inserted_rows(base, table, user, stored, runs)
+            if json.dumps(table["columns"]) != schema_before:
+                self.save(base)
+        return ids
+
+    def _cells_row_by_row(
+        self,
+        table: Json,
+        rows: Sequence[Mapping[str, Any]],
+        storage: Sequence[str],
+        slots: Mapping[str, _Slot],
+        select_columns: _SelectColumns,
+        first_seq: int,
+        created: datetime,
+    ) -> tuple[list[str], list[Sequence[object]]]:
+        """New rows' ids and stored cells (column by column), each row written in turn: its
+        select options created and its auto-numbers given, the ids drawn as one per row."""
+        ids: list[str] = []
         cell_rows: list[list[object]] = []
+        numbered = any(c["type"] == "auto-number" for c in table["columns"])
 
         def draw_owed_ids() -> None:
             """The ids of the rows prepared so far, as a draw per row would have taken them."""
             if len(cell_rows) > len(ids):
                 ids.extend(self.new_row_ids(len(cell_rows) - len(ids)))
 
-        select_columns = _SelectColumns(table)
-        numbered = any(c["type"] == "auto-number" for c in table["columns"])
-        with self.transaction() as db:
-            seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
-            first_seq = seq
-            created = self._clock()
-            stamp = format_timestamp(created)
-            for row in rows:
-                seq += 1
-                cells: list[object] = [None] * len(storage)
-                for name, value in row.items():
-                    slot = slots.get(name)
-                    if slot is not None:
-                        index, column, encode, known = slot
-                        if known is not None:
-                            self._ensure_options(column, value, known, draw_owed_ids)
-                        cells[index] = None if empty_cell(value) else encode(value, column)
-                if numbered:
-                    for name, number in self._auto_numbers(table, row, seq, created).items():
-                        cells[storage.index(name)] = number
-                select_columns.after_row()
-                cell_rows.append(cells)
-            draw_owed_ids()
-            system = (stamp, stamp, user, user, int(archived))
-            records = [
-                (row_id, *system, *cells) for row_id, cells in zip(ids, cell_rows, strict=True)
-            ]
-            db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
-            # The rows as SELECT * would read them back: the columns have no declared type,
-            # so SQLite keeps each value as written; the others are NULL.
-            inserted = (*_INSERTED_FIELDS, *storage)
-            written_columns = zip(*records, strict=True) if records else ((),) * len(inserted)
-            by_name = dict(zip(inserted, written_columns, strict=True))
-            by_name["_seq"] = tuple(range(first_seq + 1, seq + 1))
-            unset = (None,) * len(records)
-            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
-            stored = [(name, by_name.get(name, unset)) for name, *_ in everything]
-            runs = _insert_runs(rows, select_columns.per_row)
-            self.log_inserted_rows(base, table, user, stored, runs)
-            if json.dumps(table["columns"]) != schema_before:
-                self.save(base)
-        return ids
+        for seq, row in enumerate(rows, start=first_seq + 1):
+            cells: list[object] = [None] * len(storage)
+            for name, value in row.items():
+                slot = slots.get(name)
+                if slot is not None:
+                    index, column, encode, known = slot
+                    if known is not None:
+                        self._ensure_options(column, value, known, draw_owed_ids)
+                    cells[index] = None if empty_cell(value) else encode(value, column)
+            if numbered:
+                for name, number in self._auto_numbers(table, row, seq, created).items():
+                    cells[storage.index(name)] = number
+            select_columns.after_row()
+            cell_rows.append(cells)
+        draw_owed_ids()
+        by_column: list[Sequence[object]] = [*zip(*cell_rows, strict=True)] or [()] * len(storage)
+        return ids, by_column
 
     @staticmethod
     def _auto_numbers(
