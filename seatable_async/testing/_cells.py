@@ -25,9 +25,7 @@ __all__ = [
     "CELL_TYPES",
     "OPTION_CHANGE",
     "SELECT_OPTIONS",
-    "SYSTEM_COLUMN_TYPES",
     "SYSTEM_FIELDS",
-    "SYSTEM_RENDER",
     "CellType",
     "check_column_data",
     "column_source",
@@ -36,8 +34,8 @@ __all__ = [
     "decode_cells",
     "empty_cell",
     "encode_cell",
+    "encode_cells",
     "format_timestamp",
-    "labelled_rows",
     "parse_date",
     "quote_ident",
     "storable_scalar",
@@ -58,25 +56,6 @@ SYSTEM_FIELDS = (
     "_archived",
 )
 """Hidden fields every row carries, in the order they are rendered."""
-
-SYSTEM_RENDER: dict[str, Callable[[Sequence[Any]], list[Any]]] = {
-    "_locked": lambda stored: [True if value else None for value in stored],
-    "_archived": lambda stored: list(map(bool, stored)),
-}
-"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null),
-a column of stored values at a time."""
-
-SYSTEM_COLUMN_TYPES: dict[str, str] = {
-    "_id": "text",
-    "_ctime": "ctime",
-    "_mtime": "mtime",
-    "_creator": "creator",
-    "_last_modifier": "last-modifier",
-    "_locked": "checkbox",
-    "_locked_by": "text",
-    "_archived": "checkbox",
-}
-"""Column type each hidden system field is reported with in SQL metadata."""
 
 _DATE_INPUT_FORMATS = (
     "%Y-%m-%d",
@@ -322,6 +301,63 @@ def encode_cell(value: Any, column: Column) -> object:
     return CELL_TYPES[column["type"]].encode(value, column)
 
 
+def _encode_text_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """Text cells: a non-empty string is stored as it is."""
+    return [
+        value if type(value) is str and value else encode_cell(value, column) for value in values
+    ]
+
+
+def _encode_number_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """Number cells: an integer SQLite holds or a finite float is stored as it is."""
+    return [
+        value
+        if (type(value) is int and value in SQLITE_INTEGERS)
+        or (type(value) is float and math.isfinite(value))
+        else encode_cell(value, column)
+        for value in values
+    ]
+
+
+def _encode_list_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """List cells: the JSON of a list of texts seen before in the column is reused (select
+    options repeat)."""
+    encoded: list[object] = []
+    texts: dict[tuple[str, ...], object] = {}
+    """Lists of texts encoded so far, by their items."""
+    for value in values:
+        if type(value) is list:
+            try:
+                items = tuple(value)
+                known = texts.get(items)
+            except TypeError:  # an unhashable item
+                items, known = (), None
+            if known is None:
+                known = encode_cell(value, column)
+                if items and all(type(item) is str for item in items):
+                    texts[items] = known
+            encoded.append(known)
+        else:
+            encoded.append(encode_cell(value, column))
+    return encoded
+
+
+_CELLS_ENCODERS: dict[Encoder, Callable[[Sequence[Any], Column], list[object]]] = {
+    _encode_text: _encode_text_cells,
+    _encode_number: _encode_number_cells,
+    _encode_list: _encode_list_cells,
+}
+"""Encoders with a faster way to encode a whole column of cells than one call per cell."""
+
+
+def encode_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """:func:`encode_cell` of each value, for a column of many rows."""
+    many = _CELLS_ENCODERS.get(CELL_TYPES[column["type"]].encode)
+    if many is not None:
+        return many(values, column)
+    return [encode_cell(value, column) for value in values]
+
+
 def decode_cell(stored: object, column: Column) -> Any:
     """Stored SQLite value → the JSON value SeaTable returns."""
     if stored is None:
@@ -374,18 +410,6 @@ def decode_cells(stored: Sequence[object], column: Column) -> list[Any]:
     if many is not None:
         return many(stored, column)
     return [None if value is None else decode(value, column) for value in stored]
-
-
-def labelled_rows(labels: Sequence[str], cells: Sequence[Sequence[Any]]) -> list[Column]:
-    """The rows ``{label: cell}`` of cells given label by label (a repeated label keeps its first
-    place and its last cell). Copies of one dict holding every label, filled label by label: no
-    dict grows while it is built, a third cheaper than ``dict(zip(labels, values))`` per row."""
-    template = dict.fromkeys(labels)
-    rows = [template.copy() for _ in cells[0]] if cells else []
-    for label, values in zip(labels, cells, strict=True):
-        for row, value in zip(rows, values, strict=True):
-            row[label] = value
-    return rows
 
 
 SELECT_OPTIONS = list_of(shaped({"name": nonempty_text, "id": nonempty_text}, required=("name",)))

@@ -10,22 +10,26 @@ from typing import Any
 
 from .._cells import (
     CELL_TYPES,
-    SYSTEM_COLUMN_TYPES,
-    SYSTEM_FIELDS,
-    SYSTEM_RENDER,
-    column_source,
     column_storage,
-    decode_cells,
     empty_cell,
+    encode_cells,
     format_timestamp,
-    labelled_rows,
     quote_ident,
 )
+from .._errors import APIError
 from .._views import view_condition, view_order
 from ._core import SELECT_TYPES, Base, Json
 from .activities import ActivityStore
-from .batches import Change
+from .batches import Change, Run
 from .links import LINK_CELL_MAX, LinkStore
+from .render import (
+    SYSTEM_RENDER,
+    LinkCells,
+    Stored,
+    labelled_rows,
+    render_stored,
+    stored_cells,
+)
 
 __all__ = ["SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "RowStore"]
 
@@ -38,8 +42,17 @@ _AUTO_NUMBER_PREFIXES: dict[str, Callable[[Mapping[str, Any], datetime], str]] =
 """An auto-number's prefix by ``prefix_type``: the text given, or the row's creation day
 (YYYYMMDD, reference section 12.2); no ``prefix_type`` means the text given."""
 
-_INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
-"""System fields a new row is written with (the others start empty)."""
+SYSTEM_COLUMN_TYPES: dict[str, str] = {
+    "_id": "text",
+    "_ctime": "ctime",
+    "_mtime": "mtime",
+    "_creator": "creator",
+    "_last_modifier": "last-modifier",
+    "_locked": "checkbox",
+    "_locked_by": "text",
+    "_archived": "checkbox",
+}
+"""Column type each hidden system field is reported with in SQL metadata."""
 
 
 def _written_changes(
@@ -56,20 +69,54 @@ def _written_changes(
     ]
 
 
-def _inserted_changes(
-    rows: Sequence[Mapping[str, Any]], after: Sequence[Json], per_row: Sequence[Sequence[Json]]
-) -> list[tuple[Json, list[Change]]]:
-    """``(row, _written_changes(columns, written, row, None))`` of each new row: the columns
-    to log are worked out once for each run of rows naming the same columns."""
-    entries: list[tuple[Json, list[Change]]] = []
-    plan: list[tuple[Json, str]] = []
+def _insert_runs(rows: Sequence[Mapping[str, Any]], per_row: Sequence[Sequence[Json]]) -> list[Run]:
+    """The runs of new rows that name the same columns (and saw the same columns): each with
+    the columns its rows wrote, as :func:`_written_changes` lists them for a new row."""
+    runs: list[Run] = []
     planned: tuple[int, Any] | None = None
-    for written, rendered, columns in zip(rows, after, per_row, strict=True):
+    for written, columns in zip(rows, per_row, strict=True):
         if planned is None or planned[0] != id(columns) or planned[1] != written.keys():
-            plan = [(c, c["key"]) for c in columns if c["name"] in written]
+            runs.append((0, [c for c in columns if c["name"] in written]))
             planned = (id(columns), written.keys())
-        entries.append((rendered, [(column, rendered.get(key), None) for column, key in plan]))
-    return entries
+        count, plan = runs[-1]
+        runs[-1] = (count + 1, plan)
+    return runs
+
+
+_Slot = tuple[int, Json, Callable[[Any, Json], object], "set[str] | None"]
+"""Where a column name's cells go in an append: its index among the stored columns, the
+column, its cell encoder and, for a select column, the names of its options."""
+
+
+def _creates_options(values: Sequence[Any], known: set[str]) -> bool:
+    """Whether writing these select cells adds an option (see ``_ensure_options``)."""
+    return any(
+        isinstance(name, str) and name and name not in known
+        for value in values
+        for name in (value if isinstance(value, list) else (value,))
+    )
+
+
+def _cells_by_column(
+    rows: Sequence[Mapping[str, Any]], width: int, slots: Mapping[str, _Slot]
+) -> list[Sequence[object]] | None:
+    """New rows' stored cells, column by column (``width`` stored columns), one encoder pass
+    per column named: None when a row would create a select option or a value is refused, so
+    the row-by-row path writes them in order (and reports the first refusal)."""
+    unset = (None,) * len(rows)
+    by_column: list[Sequence[object]] = [unset] * width
+    for name in set().union(*rows):
+        slot = slots.get(name)
+        if slot is not None:
+            index, column, _, known = slot
+            values = [row.get(name) for row in rows]
+            if known is not None and _creates_options(values, known):
+                return None
+            try:
+                by_column[index] = encode_cells(values, column)
+            except APIError:
+                return None
+    return by_column
 
 
 _CHUNK = 500
@@ -131,6 +178,10 @@ class _SelectColumns:
             if isinstance(c.get("data"), dict)
         }
         self._current = [copies.get(id(c), c) for c in self._table_columns]
+
+    def unchanged(self, rows: int) -> None:
+        """Record ``rows`` rows that created no option."""
+        self.per_row.extend([self._current] * rows)
 
     def after_row(self) -> None:
         """Record the columns as the row just prepared left them."""
@@ -212,72 +263,100 @@ class RowStore(LinkStore, ActivityStore):
         NULL, as if left out), at one moment (one clock reading for the whole batch), and
         their activities are logged in one batch afterwards. Row ids are drawn in bulk, but in
         the order of one per row after its cells (only a new select option's id comes between)."""
-        ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
-        writers = self._writers(table)
         storage = list(
             dict.fromkeys(
                 column_storage(c) for c in table["columns"] if CELL_TYPES[c["type"]].writable
             )
         )
-        names = ", ".join(quote_ident(name) for name in (*_INSERTED_FIELDS, *storage))
-        marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
         slots = {
             name: (storage.index(writer[1]), writer[0], writer[2], writer[3])
-            for name, writer in writers.items()
+            for name, writer in self._writers(table).items()
             if writer is not None
         }
+        select_columns = _SelectColumns(table)
+        with self.transaction() as db:
+            first_seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[
+                0
+            ]
+            created = self._clock()
+            numbered = any(c["type"] == "auto-number" for c in table["columns"])
+            by_column = None if numbered else _cells_by_column(rows, len(storage), slots)
+            if by_column is None:
+                ids, by_column = self._cells_row_by_row(
+                    table, rows, storage, slots, select_columns, first_seq, created
+                )
+            else:
+                ids = self.new_row_ids(len(rows))
+                select_columns.unchanged(len(rows))
+            stamp = format_timestamp(created)
+            count = len(ids)
+            inserted = {
+                "_id": ids,
+                "_ctime": (stamp,) * count,
+                "_mtime": (stamp,) * count,
+                "_creator": (user,) * count,
+                "_last_modifier": (user,) * count,
+                "_archived": (int(archived),) * count,
+                **dict(zip(storage, by_column, strict=True)),
+            }
+            names = ", ".join(map(quote_ident, inserted))
+            marks = ", ".join("?" for _ in inserted)
+            db.executemany(
+                f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})",
+                zip(*inserted.values(), strict=True),
+            )
+            # The rows as SELECT * would read them back: the columns have no declared type,
+            # so SQLite keeps each value as written; the others are NULL.
+            inserted["_seq"] = tuple(range(first_seq + 1, first_seq + count + 1))
+            unset = (None,) * count
+            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
+            stored = [(name, inserted.get(name, unset)) for name, *_ in everything]
+            runs = _insert_runs(rows, select_columns.per_row)
+            self.log_inserted_rows(base, table, user, stored, runs)
+            if json.dumps(table["columns"]) != schema_before:
+                self.save(base)
+        return ids
+
+    def _cells_row_by_row(
+        self,
+        table: Json,
+        rows: Sequence[Mapping[str, Any]],
+        storage: Sequence[str],
+        slots: Mapping[str, _Slot],
+        select_columns: _SelectColumns,
+        first_seq: int,
+        created: datetime,
+    ) -> tuple[list[str], list[Sequence[object]]]:
+        """New rows' ids and stored cells (column by column), each row written in turn: its
+        select options created and its auto-numbers given, the ids drawn as one per row."""
+        ids: list[str] = []
         cell_rows: list[list[object]] = []
+        numbered = any(c["type"] == "auto-number" for c in table["columns"])
 
         def draw_owed_ids() -> None:
             """The ids of the rows prepared so far, as a draw per row would have taken them."""
             if len(cell_rows) > len(ids):
                 ids.extend(self.new_row_ids(len(cell_rows) - len(ids)))
 
-        select_columns = _SelectColumns(table)
-        numbered = any(c["type"] == "auto-number" for c in table["columns"])
-        with self.transaction() as db:
-            seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
-            first_seq = seq
-            created = self._clock()
-            stamp = format_timestamp(created)
-            for row in rows:
-                seq += 1
-                cells: list[object] = [None] * len(storage)
-                for name, value in row.items():
-                    slot = slots.get(name)
-                    if slot is not None:
-                        index, column, encode, known = slot
-                        if known is not None:
-                            self._ensure_options(column, value, known, draw_owed_ids)
-                        cells[index] = None if empty_cell(value) else encode(value, column)
-                if numbered:
-                    for name, number in self._auto_numbers(table, row, seq, created).items():
-                        cells[storage.index(name)] = number
-                select_columns.after_row()
-                cell_rows.append(cells)
-            draw_owed_ids()
-            system = (stamp, stamp, user, user, int(archived))
-            records = [
-                (row_id, *system, *cells) for row_id, cells in zip(ids, cell_rows, strict=True)
-            ]
-            db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
-            # The rows as SELECT * would read them back: the columns have no declared type,
-            # so SQLite keeps each value as written; the others are NULL.
-            inserted = (*_INSERTED_FIELDS, *storage)
-            written_columns = zip(*records, strict=True) if records else ((),) * len(inserted)
-            by_name = dict(zip(inserted, written_columns, strict=True))
-            by_name["_seq"] = tuple(range(first_seq + 1, seq + 1))
-            unset = (None,) * len(records)
-            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
-            stored = [(name, by_name.get(name, unset)) for name, *_ in everything]
-            after = self._render_columns(base, table, stored, keys=True) if records else []
-            changes = _inserted_changes(rows, after, select_columns.per_row)
-            self.log_row_activities(base, table, "insert_row", user, changes)
-            if json.dumps(table["columns"]) != schema_before:
-                self.save(base)
-        return ids
+        for seq, row in enumerate(rows, start=first_seq + 1):
+            cells: list[object] = [None] * len(storage)
+            for name, value in row.items():
+                slot = slots.get(name)
+                if slot is not None:
+                    index, column, encode, known = slot
+                    if known is not None:
+                        self._ensure_options(column, value, known, draw_owed_ids)
+                    cells[index] = None if empty_cell(value) else encode(value, column)
+            if numbered:
+                for name, number in self._auto_numbers(table, row, seq, created).items():
+                    cells[storage.index(name)] = number
+            select_columns.after_row()
+            cell_rows.append(cells)
+        draw_owed_ids()
+        by_column: list[Sequence[object]] = [*zip(*cell_rows, strict=True)] or [()] * len(storage)
+        return ids, by_column
 
     @staticmethod
     def _auto_numbers(
@@ -441,55 +520,35 @@ class RowStore(LinkStore, ActivityStore):
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> tuple[list[str], list[Sequence[Any]]]:
-        """The rows label by label: system fields, then each shown column, each with its cells
-        (one decoder call per column, link cells in one pass per link column)."""
+        """The rows label by label (``stored_cells``), their links read now; nothing for no
+        records."""
         if not records:
             return [], []
         stored = list(zip(records[0].keys(), zip(*records, strict=True), strict=True))
-        return self._column_cells(base, table, stored, keys=keys, columns=columns)
+        shown = table["columns"] if columns is None else columns
+        return stored_cells(stored, shown, keys=keys, links=self._link_cells(base, table))
 
     def _render_columns(
         self,
         base: Base,
         table: Json,
-        stored: Sequence[tuple[str, Sequence[Any]]],
+        stored: Stored,
         *,
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """:meth:`render_many` of (SQLite column, its values) in ``SELECT *`` order."""
-        return labelled_rows(*self._column_cells(base, table, stored, keys=keys, columns=columns))
-
-    def _column_cells(
-        self,
-        base: Base,
-        table: Json,
-        stored: Sequence[tuple[str, Sequence[Any]]],
-        *,
-        keys: bool,
-        columns: Sequence[Json] | None = None,
-    ) -> tuple[list[str], list[Sequence[Any]]]:
-        """:meth:`render_cells` of records given as :meth:`_render_columns` takes them."""
+        """:meth:`render_many` of records given column by column, their links read now."""
         shown = table["columns"] if columns is None else columns
-        position = {name: index for index, (name, _) in enumerate(stored)}
-        by_source = [values for _, values in stored]
-        row_ids: Sequence[str] = by_source[position["_id"]]
-        labels: list[str] = []
-        cells: list[Sequence[Any]] = []
-        for field in SYSTEM_FIELDS:
-            convert = SYSTEM_RENDER.get(field)
-            stored = by_source[position[field]]
-            labels.append(field)
-            cells.append(stored if convert is None else convert(stored))
-        for column in shown:
-            labels.append(column["key"] if keys else column["name"])
-            if column["type"] == "link":
-                linked = self.linked(base, table, column, row_ids)
-                cells.append([linked[row_id][:LINK_CELL_MAX] for row_id in row_ids])
-            else:
-                stored = by_source[position.get(column_source(column), -1)]
-                cells.append(decode_cells(stored, column))
-        return labels, cells
+        return render_stored(stored, shown, keys=keys, links=self._link_cells(base, table))
+
+    def _link_cells(self, base: Base, table: Json) -> LinkCells:
+        """The link cells of ``table``'s rows as they are stored now."""
+
+        def links(column: Json, row_ids: Sequence[str]) -> list[Any]:
+            linked = self.linked(base, table, column, row_ids)
+            return [linked[row_id][:LINK_CELL_MAX] for row_id in row_ids]
+
+        return links
 
     def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
         """Move rows between the normal and the (emulated) big-data backend."""
