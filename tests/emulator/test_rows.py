@@ -504,7 +504,7 @@ def test_appending_column_by_column_stores_what_row_by_row_stores(
             emu.add_table("T", columns)
             emu.append_rows("T", [{"Tags": ["x", "y"], "Status": "s"}])  # the options exist
             if row_by_row:
-                monkeypatch.setattr(store_rows, "_cells_by_column", lambda *args: None)
+                monkeypatch.setattr(store_rows, "cells_by_column", lambda *args: None)
             ids = emu.append_rows("T", MIXED_ROWS)
             log = emu.store.operations_after(emu.base_uuid, 0)
             seen.append((ids, emu.rows("T"), log))

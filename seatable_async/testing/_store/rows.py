@@ -12,15 +12,13 @@ from .._cells import (
     CELL_TYPES,
     column_storage,
     empty_cell,
-    encode_cells,
     format_timestamp,
     quote_ident,
 )
-from .._errors import APIError
 from .._views import view_condition, view_order
 from ._core import SELECT_TYPES, Base, Json
 from .activities import ActivityStore
-from .batches import Change, Run
+from .batches import Change
 from .links import LINK_CELL_MAX, LinkStore
 from .render import (
     SYSTEM_RENDER,
@@ -29,6 +27,15 @@ from .render import (
     labelled_rows,
     render_stored,
     stored_cells,
+)
+from .writes import (
+    SelectColumns,
+    Slot,
+    Writer,
+    cells_by_column,
+    insert_runs,
+    runs_of_distinct_ids,
+    written_changes,
 )
 
 __all__ = ["SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "RowStore"]
@@ -55,70 +62,6 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 """Column type each hidden system field is reported with in SQL metadata."""
 
 
-def _written_changes(
-    columns: Sequence[Json], written: Mapping[str, Any], after: Json, before: Json | None
-) -> list[Change]:
-    """The written columns (by name) whose rendered value changed; all of them for a new row
-    (``before`` None). ``columns`` are the table's as of the write."""
-    old = before or {}
-    return [
-        (column, after.get(column["key"]), old.get(column["key"]))
-        for column in columns
-        if column["name"] in written
-        and (before is None or after.get(column["key"]) != old.get(column["key"]))
-    ]
-
-
-def _insert_runs(rows: Sequence[Mapping[str, Any]], per_row: Sequence[Sequence[Json]]) -> list[Run]:
-    """The runs of new rows that name the same columns (and saw the same columns): each with
-    the columns its rows wrote, as :func:`_written_changes` lists them for a new row."""
-    runs: list[Run] = []
-    planned: tuple[int, Any] | None = None
-    for written, columns in zip(rows, per_row, strict=True):
-        if planned is None or planned[0] != id(columns) or planned[1] != written.keys():
-            runs.append((0, [c for c in columns if c["name"] in written]))
-            planned = (id(columns), written.keys())
-        count, plan = runs[-1]
-        runs[-1] = (count + 1, plan)
-    return runs
-
-
-_Slot = tuple[int, Json, Callable[[Any, Json], object], "set[str] | None"]
-"""Where a column name's cells go in an append: its index among the stored columns, the
-column, its cell encoder and, for a select column, the names of its options."""
-
-
-def _creates_options(values: Sequence[Any], known: set[str]) -> bool:
-    """Whether writing these select cells adds an option (see ``_ensure_options``)."""
-    return any(
-        isinstance(name, str) and name and name not in known
-        for value in values
-        for name in (value if isinstance(value, list) else (value,))
-    )
-
-
-def _cells_by_column(
-    rows: Sequence[Mapping[str, Any]], width: int, slots: Mapping[str, _Slot]
-) -> list[Sequence[object]] | None:
-    """New rows' stored cells, column by column (``width`` stored columns), one encoder pass
-    per column named: None when a row would create a select option or a value is refused, so
-    the row-by-row path writes them in order (and reports the first refusal)."""
-    unset = (None,) * len(rows)
-    by_column: list[Sequence[object]] = [unset] * width
-    for name in set().union(*rows):
-        slot = slots.get(name)
-        if slot is not None:
-            index, column, _, known = slot
-            values = [row.get(name) for row in rows]
-            if known is not None and _creates_options(values, known):
-                return None
-            try:
-                by_column[index] = encode_cells(values, column)
-            except APIError:
-                return None
-    return by_column
-
-
 _CHUNK = 500
 """Row ids per ``IN (...)`` list (SQLite allows 999 parameters in old versions)."""
 
@@ -128,76 +71,14 @@ def _chunks(row_ids: Sequence[str]) -> list[Sequence[str]]:
     return [row_ids[i : i + _CHUNK] for i in range(0, len(row_ids), _CHUNK)]
 
 
-def _runs_of_distinct_ids(
-    updates: Sequence[tuple[str, Mapping[str, Any]]],
-) -> list[list[tuple[str, Mapping[str, Any]]]]:
-    """``updates`` cut into consecutive runs in which no row id repeats."""
-    runs: list[list[tuple[str, Mapping[str, Any]]]] = [[]]
-    seen: set[str] = set()
-    for update in updates:
-        if update[0] in seen:
-            runs.append([])
-            seen = set()
-        runs[-1].append(update)
-        seen.add(update[0])
-    return [run for run in runs if run]
-
-
-_Writer = tuple[Json, str, Callable[[Any, Json], object], "set[str] | None"]
-"""How a column is written: the column, its SQLite column, its cell encoder and, for a select
-column, the names of its options (kept up to date while one request writes)."""
-
-
-class _SelectColumns:
-    """The select columns of a table as each row of one append left them: a row may create
-    options, and its activity shows the options known once it was written, not the later ones."""
-
-    def __init__(self, table: Json) -> None:
-        self._table_columns: list[Json] = table["columns"]
-        self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
-        self._lists = [self._options(c) for c in self._columns]
-        """The option lists written to (options are only ever appended during a write)."""
-        self._total = 0
-        """Options of all the lists as of the last snapshot (they only grow, so a change shows)."""
-        self._current: list[Json] = self._table_columns
-        self.per_row: list[list[Json]] = []
-        """Per row written: the table's columns as of that row (select ones are copies)."""
-        self._snapshot()
-
-    @staticmethod
-    def _options(column: Json) -> list[Json]:
-        data = column.get("data")
-        options = data.get("options") if isinstance(data, dict) else None
-        return options if isinstance(options, list) else []
-
-    def _snapshot(self) -> None:
-        self._total = sum(map(len, self._lists))
-        copies = {
-            id(c): {**c, "data": {**c["data"], "options": list(self._options(c))}}
-            for c in self._columns
-            if isinstance(c.get("data"), dict)
-        }
-        self._current = [copies.get(id(c), c) for c in self._table_columns]
-
-    def unchanged(self, rows: int) -> None:
-        """Record ``rows`` rows that created no option."""
-        self.per_row.extend([self._current] * rows)
-
-    def after_row(self) -> None:
-        """Record the columns as the row just prepared left them."""
-        if sum(map(len, self._lists)) != self._total:
-            self._snapshot()
-        self.per_row.append(self._current)
-
-
 class RowStore(LinkStore, ActivityStore):
     """Rows of a table: append, update, delete, lock, archive, select, render."""
 
     @staticmethod
-    def _writers(table: Json) -> dict[str, _Writer | None]:
+    def _writers(table: Json) -> dict[str, Writer | None]:
         """Each column name → how a row's value under it is written (the first column of that
         name); None for a read-only column. Built once per request."""
-        writers: dict[str, _Writer | None] = {}
+        writers: dict[str, Writer | None] = {}
         for column in table["columns"]:
             if column["name"] not in writers:
                 cell_type = CELL_TYPES[column["type"]]
@@ -211,7 +92,7 @@ class RowStore(LinkStore, ActivityStore):
         return writers
 
     def _prepare(
-        self, row: Mapping[str, Any], writers: Mapping[str, _Writer | None]
+        self, row: Mapping[str, Any], writers: Mapping[str, Writer | None]
     ) -> dict[str, object]:
         """Column names → stored values (``writers`` of the table); unknown and read-only
         columns are ignored (the cell encoders of ``encode_cell``, looked up once)."""
@@ -275,14 +156,14 @@ class RowStore(LinkStore, ActivityStore):
             for name, writer in self._writers(table).items()
             if writer is not None
         }
-        select_columns = _SelectColumns(table)
+        select_columns = SelectColumns(table)
         with self.transaction() as db:
             first_seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[
                 0
             ]
             created = self._clock()
             numbered = any(c["type"] == "auto-number" for c in table["columns"])
-            by_column = None if numbered else _cells_by_column(rows, len(storage), slots)
+            by_column = None if numbered else cells_by_column(rows, len(storage), slots)
             if by_column is None:
                 ids, by_column = self._cells_row_by_row(
                     table, rows, storage, slots, select_columns, first_seq, created
@@ -313,7 +194,7 @@ class RowStore(LinkStore, ActivityStore):
             unset = (None,) * count
             everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
             stored = [(name, inserted.get(name, unset)) for name, *_ in everything]
-            runs = _insert_runs(rows, select_columns.per_row)
+            runs = insert_runs(rows, select_columns.per_row)
             self.log_inserted_rows(base, table, user, stored, runs)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
@@ -324,8 +205,8 @@ class RowStore(LinkStore, ActivityStore):
         table: Json,
         rows: Sequence[Mapping[str, Any]],
         storage: Sequence[str],
-        slots: Mapping[str, _Slot],
-        select_columns: _SelectColumns,
+        slots: Mapping[str, Slot],
+        select_columns: SelectColumns,
         first_seq: int,
         created: datetime,
     ) -> tuple[list[str], list[Sequence[object]]]:
@@ -386,7 +267,7 @@ class RowStore(LinkStore, ActivityStore):
         in one batch (a row updated twice is logged twice, each against the state before)."""
         schema_before = json.dumps(table["columns"])
         with self.transaction():
-            for run in _runs_of_distinct_ids(updates):
+            for run in runs_of_distinct_ids(updates):
                 self._update_run(base, table, run, user)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
@@ -400,7 +281,7 @@ class RowStore(LinkStore, ActivityStore):
         row_ids = [row_id for row_id, _ in run]
         before = self._rendered_by_id(base, table, row_ids)
         stamp = self.now()
-        select_columns = _SelectColumns(table)
+        select_columns = SelectColumns(table)
         statements: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
         for row_id, row in run:
             values = self._prepare(row, writers)
@@ -417,7 +298,7 @@ class RowStore(LinkStore, ActivityStore):
         for (row_id, row), as_of in zip(run, select_columns.per_row, strict=True):
             old, new = before.get(row_id), after.get(row_id)
             if old is not None and new is not None:
-                changes = _written_changes(as_of, row, new, old)
+                changes = written_changes(as_of, row, new, old)
                 if changes:
                     entries.append((new, changes))
         self.log_row_activities(base, table, "modify_row", user, entries)
