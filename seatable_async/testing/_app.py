@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _custom_assets, _gateway, _web, _web_account, _webhooks
@@ -32,7 +32,7 @@ from ._auth import bearer_token
 from ._errors import APIError, gateway_error
 from ._faults import Fault
 from ._ratelimit import RateLimiter, RateState
-from ._routing import IndexedRouter
+from ._routing import EndpointRoute, IndexedRouter
 from ._waits import BufferedReceive, WaitEnd
 
 if TYPE_CHECKING:
@@ -133,11 +133,11 @@ def build_app(emulator: Emulator) -> Starlette:
     for method, suffix, handler in _gateway.ROUTES:
         endpoint = _gateway_endpoint(emulator, method, suffix, handler)
         path = suffix if suffix.startswith("/api/") else GATEWAY_PREFIX + suffix
-        routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
+        routes += [EndpointRoute(p, endpoint, method) for p in _paths(path)]
     web_routes = (*_custom_assets.ROUTES, *_web.ROUTES, *_web_account.ROUTES, *_webhooks.ROUTES)
     for method, path, web_handler, auth in web_routes:
         endpoint = _web_endpoint(emulator, web_handler, auth)
-        routes += [Route(p, endpoint, methods=[method]) for p in _paths(path)]
+        routes += [EndpointRoute(p, endpoint, method) for p in _paths(path)]
     if emulator.realtime is not None:
         routes.append(emulator.realtime.route())
     app = Starlette(middleware=[Middleware(EmulatorMiddleware, emulator=emulator)])
@@ -204,6 +204,8 @@ class EmulatorMiddleware:
             if logged:
                 return
             logged = True
+            if not emulator.keep_request_log and emulator.on_request is None:
+                return  # nobody reads the record (the CLI with --quiet): not built
             duration = time.perf_counter() - started
             record = _record(scope, status, duration, fault, buffered.disconnected)
             if emulator.keep_request_log:

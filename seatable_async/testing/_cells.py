@@ -34,6 +34,7 @@ __all__ = [
     "decode_cells",
     "empty_cell",
     "encode_cell",
+    "encode_cells",
     "format_timestamp",
     "parse_date",
     "quote_ident",
@@ -298,6 +299,63 @@ def encode_cell(value: Any, column: Column) -> object:
     if empty_cell(value):
         return None
     return CELL_TYPES[column["type"]].encode(value, column)
+
+
+def _encode_text_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """Text cells: a non-empty string is stored as it is."""
+    return [
+        value if type(value) is str and value else encode_cell(value, column) for value in values
+    ]
+
+
+def _encode_number_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """Number cells: an integer SQLite holds or a finite float is stored as it is."""
+    return [
+        value
+        if (type(value) is int and value in SQLITE_INTEGERS)
+        or (type(value) is float and math.isfinite(value))
+        else encode_cell(value, column)
+        for value in values
+    ]
+
+
+def _encode_list_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """List cells: the JSON of a list of texts seen before in the column is reused (select
+    options repeat)."""
+    encoded: list[object] = []
+    texts: dict[tuple[str, ...], object] = {}
+    """Lists of texts encoded so far, by their items."""
+    for value in values:
+        if type(value) is list:
+            try:
+                items = tuple(value)
+                known = texts.get(items)
+            except TypeError:  # an unhashable item
+                items, known = (), None
+            if known is None:
+                known = encode_cell(value, column)
+                if items and all(type(item) is str for item in items):
+                    texts[items] = known
+            encoded.append(known)
+        else:
+            encoded.append(encode_cell(value, column))
+    return encoded
+
+
+_CELLS_ENCODERS: dict[Encoder, Callable[[Sequence[Any], Column], list[object]]] = {
+    _encode_text: _encode_text_cells,
+    _encode_number: _encode_number_cells,
+    _encode_list: _encode_list_cells,
+}
+"""Encoders with a faster way to encode a whole column of cells than one call per cell."""
+
+
+def encode_cells(values: Sequence[Any], column: Column) -> list[object]:
+    """:func:`encode_cell` of each value, for a column of many rows."""
+    many = _CELLS_ENCODERS.get(CELL_TYPES[column["type"]].encode)
+    if many is not None:
+        return many(values, column)
+    return [encode_cell(value, column) for value in values]
 
 
 def decode_cell(stored: object, column: Column) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import random
@@ -126,8 +127,7 @@ class Emulator:
     @property
     def user_id(self) -> str:
         """SeaTable user id (``<hex>@auth.local``) of the emulator's only user."""
-        digest = hashlib.sha1((self.username or "emulator").encode()).hexdigest()
-        return f"{digest[:32]}@auth.local"
+        return _user_id(self.username or "emulator")
 
     @property
     def display_name(self) -> str:
@@ -278,6 +278,13 @@ class Emulator:
         if base is None:
             raise LookupError(f"no base {base_uuid}")
         return self.store.add_notification(base, self.user_id, msg_type, dict(detail))
+
+
+@functools.lru_cache(maxsize=16)
+def _user_id(username: str) -> str:
+    """The user id of ``username``, worked out once (every request's state reads it)."""
+    digest = hashlib.sha1(username.encode()).hexdigest()
+    return f"{digest[:32]}@auth.local"
 
 
 def _realtime_hub(emulator: Emulator) -> RealtimeHub | None:

@@ -71,8 +71,9 @@ class _EmulatorServer(uvicorn.Server):
 def emulator_server(emulator: Emulator, **options: Any) -> uvicorn.Server:
     """The uvicorn server of the thread server and the CLI: no access log, no lifespan, no
     ``Server: uvicorn`` header, no ``Date`` header (the app sends one from the emulator's clock),
-    no traceback for a scripted connection drop (the filter stays for the process), and slow
-    answers ended on shutdown."""
+    no ``X-Forwarded-*`` rewriting (loopback only: no proxy stands in front, and the middleware
+    was a layer every request went through), no traceback for a scripted connection drop (the
+    filter stays for the process), and slow answers ended on shutdown."""
     config = uvicorn.Config(
         emulator.app,
         access_log=False,
@@ -80,6 +81,7 @@ def emulator_server(emulator: Emulator, **options: Any) -> uvicorn.Server:
         loop="asyncio",
         date_header=False,
         server_header=False,
+        proxy_headers=False,
         **options,
     )
     logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPPED_CONNECTIONS)

@@ -15,6 +15,7 @@ from seatable_async.testing._store.batches import (
     ENCODER,
     batch_activities,
     batch_payload,
+    encode_payload,
     load_payload,
     row_operation,
 )
@@ -49,6 +50,61 @@ async def test_each_appended_row_shows_the_options_known_once_it_was_written(
         if cell["column_name"] == "Tags"
     ]
     assert tags == [["a"], ["a", "b"]]
+
+
+async def test_an_insert_is_logged_as_written_whatever_happens_to_the_row_later(
+    emulator: Emulator,
+) -> None:
+    """An insert's activity and log entry show the row as it was inserted (no links, the old
+    name, the column as it was named) after the row is linked, updated and a column renamed."""
+    emulator.add_table("Versions", [("Number", "number")])
+    (version,) = emulator.append_rows("Versions", [{"Number": 1.1}])
+    async with gateway_for(emulator) as gw:
+        link = await gw.add_link_column("Contacts", "Versions", "Versions")
+        body = {"table_name": "Contacts", "rows": [{"Name": "old", "Age": 3}, {"Name": "x"}]}
+        appended = (await gw.request("POST", "/rows/", json=body)).json()
+        row_id = appended["row_ids"][0]["_id"]
+        later = [
+            ("POST", "/links/", {**link, "other_rows_ids_map": {row_id: [version]}}),
+            (
+                "PUT",
+                "/rows/",
+                {"table_name": "Contacts", "updates": [{"row_id": row_id, "row": {"Name": "new"}}]},
+            ),
+            (
+                "PUT",
+                "/columns/",
+                {
+                    "table_name": "Contacts",
+                    "column": "Age",
+                    "op_type": "rename_column",
+                    "new_column_name": "Years",
+                },
+            ),
+        ]
+        for method, path, payload in later:
+            answer = await gw.request(method, path, json=payload)
+            assert answer.status_code == 200, answer.text
+        activities = (await gw.request("GET", "/activities/", params={"row_id": row_id})).json()
+    inserted = [a for a in activities["activities"] if a["op_type"] == "insert_row"]
+    assert [(a["detail"]["row_name"], len(inserted)) for a in inserted] == [("old", 1)]
+    cells = {c["column_name"]: c["value"] for c in inserted[0]["detail"]["row_data"]}
+    assert cells == {"Name": "old", "Age": 3}
+    entry = next(
+        op
+        for _, op in emulator.store.operations_after(emulator.base_uuid, 0)
+        if op.get("op_type") == "insert_rows" and row_id in op["row_ids"]
+    )
+    columns = {
+        c["name"]: c["key"]
+        for c in emulator.store.table(emulator.store.base(emulator.base_uuid), "Contacts")[
+            "columns"
+        ]
+    }
+    first = entry["row_datas"][0]
+    assert (first["_id"], first[columns["Name"]], first[columns["Years"]]) == (row_id, "old", 3)
+    assert first[columns["Versions"]] == []
+    assert [r["_id"] for r in entry["row_datas"]] == [r["_id"] for r in appended["row_ids"]]
 
 
 async def test_a_batch_update_logs_each_row_against_its_state_before(
@@ -135,7 +191,7 @@ def test_a_stored_batch_gives_back_each_detail_and_the_log_entry(op_type: str) -
             for column, value, old in changes
         ],
     }
-    stored = load_payload(batch_payload(table, op_type, [(other, []), (row, changes)]))
+    stored = load_payload(encode_payload(batch_payload(table, [(other, []), (row, changes)])))
     read = batch_activities(stored, 7, op_type, "r1")
     assert [activity_id for activity_id, _ in read] == [8]
     assert ENCODER.encode(read[0][1]) == json.dumps(detail, default=str)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from seatable_async.testing import Emulator
+from seatable_async.testing._store import rows as store_rows
 
 from .conftest import gateway_for
 
@@ -471,3 +472,41 @@ async def test_an_emulator_fault_stays_a_500_not_a_client_error(
             await gw.request("POST", "/rows/", json={"table_name": "Contacts", "rows": [{}]})
     assert emulator.request_log[-1].status == 500
     assert [row["Name"] for row in emulator.rows("Contacts")] == ["Ann"]
+
+
+MIXED_ROWS: list[dict[str, object]] = [
+    {"Name": "a", "Age": 1, "Tags": ["x", "y"], "Done": True},
+    {"Age": "2.5", "Tags": ["x", "y"], "Status": "s", "Note": {"text": "t"}},
+    {"Name": 7, "Age": None, "Tags": [], "When": "2026-01-02 10:00", "Extra": 1},
+    {"Name": "", "Tags": ["y"], "Done": False, "Where": {"lat": 1, "lng": 2}},
+]
+"""Rows naming different columns, with values each encoder converts, empties and unknowns."""
+
+
+def test_appending_column_by_column_stores_what_row_by_row_stores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The column-by-column append (no option created) stores the same rows, ids and log
+    entries as the row-by-row one, on emulators seeded alike."""
+    columns = [
+        ("Name", "text"),
+        ("Age", "number"),
+        ("Done", "checkbox"),
+        ("When", "date"),
+        ("Tags", "multiple-select"),
+        ("Status", "single-select"),
+        ("Note", "long-text"),
+        ("Where", "geolocation"),
+    ]
+    seen = []
+    for row_by_row in (False, True):
+        with Emulator(seed=11, clock=lambda: 1_800_000_000.0) as emu:
+            emu.add_table("T", columns)
+            emu.append_rows("T", [{"Tags": ["x", "y"], "Status": "s"}])  # the options exist
+            if row_by_row:
+                monkeypatch.setattr(store_rows, "cells_by_column", lambda *args: None)
+            ids = emu.append_rows("T", MIXED_ROWS)
+            log = emu.store.operations_after(emu.base_uuid, 0)
+            seen.append((ids, emu.rows("T"), log))
+    assert seen[0] == seen[1]
+    assert len(seen[0][0]) == len(MIXED_ROWS)

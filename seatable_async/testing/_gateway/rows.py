@@ -7,7 +7,7 @@ from typing import Any
 
 from .._cells import storable_scalar
 from .._errors import gateway_error
-from .._http import query_bool, query_int
+from .._http import EncodedJSON, encode_object, encode_rows, query_bool, query_int
 from .._store import Json
 from .._views import visible_columns
 from ._call import LIMITS, OK, Call, list_field, new_rows, row_id_list
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-def list_rows(call: Call) -> Json:
+def list_rows(call: Call) -> EncodedJSON:
     """``listRows``: ``start``/``limit`` pages (1..1000), optional view, keys or names."""
     request = call.request
     table = call.table(request.query_params)
@@ -38,7 +38,8 @@ def list_rows(call: Call) -> Json:
     records = call.store.select(call.base, table, view=view, limit=limit, offset=start)
     keys = not query_bool(request, "convert_keys", False)
     columns = visible_columns(table, view)
-    return {"rows": call.store.render_many(call.base, table, records, keys=keys, columns=columns)}
+    cells = call.store.render_cells(call.base, table, records, keys=keys, columns=columns)
+    return encode_object({"rows": encode_rows(*cells)})
 
 
 def get_row(call: Call) -> Json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._cells import storable_scalar
 from .._errors import gateway_error
+from .._http import EncodedJSON
 from .._sql import run_sql
 from .._store import Json
 from ._call import Call, flag, read_only_error
@@ -11,7 +12,7 @@ from ._call import Call, flag, read_only_error
 __all__ = ["query_sql"]
 
 
-def query_sql(call: Call) -> Json:
+def query_sql(call: Call) -> Json | EncodedJSON:
     """``querySQL``: SELECT/INSERT/UPDATE/DELETE through the sqlglot translator."""
     body = call.body()
     sql = body.get("sql")

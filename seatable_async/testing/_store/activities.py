@@ -6,8 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ._core import Base, Json
-from .batches import Change, RowBatch, batch_activities, batch_payload, load_payload
+from .batches import (
+    Change,
+    RowBatch,
+    Run,
+    batch_activities,
+    batch_payload,
+    encode_payload,
+    inserted_payload,
+    load_payload,
+)
 from .operations import OperationLog
+from .render import Stored
 
 __all__ = ["ActivityStore"]
 
@@ -39,9 +49,23 @@ class ActivityStore(OperationLog):
         """Record ``op_type`` on many rows at once (one batch): (row, changes) as
         :meth:`log_row_activity`."""
         listed = list(entries)
-        if not listed:
-            return
-        payload = batch_payload(table, op_type, listed)
+        if listed:
+            self._log_batch(base, table, op_type, user, batch_payload(table, listed), len(listed))
+
+    def log_inserted_rows(
+        self, base: Base, table: Json, user: str, stored: Stored, runs: Sequence[Run]
+    ) -> None:
+        """Record the insertion of rows written as ``stored`` (column by column), each run of
+        them with the columns it wrote; they are rendered when read."""
+        count = sum(rows for rows, _ in runs)
+        if count:
+            payload = inserted_payload(table, stored, runs)
+            self._log_batch(base, table, "insert_row", user, payload, count)
+
+    def _log_batch(
+        self, base: Base, table: Json, op_type: str, user: str, payload: Json, count: int
+    ) -> None:
+        """Store one batch of ``count`` row changes and journal it for the commit."""
         now = self.now()
         op_time = self._clock().timestamp()
         with self.transaction() as db:
@@ -52,12 +76,20 @@ class ActivityStore(OperationLog):
                 "INSERT INTO emu_row_batches"
                 " (base_uuid, first_id, count, op_user, op_type, op_time, payload)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (base.uuid, last[0] if last else 1, len(listed), user, op_type, now, payload),
+                (
+                    base.uuid,
+                    last[0] if last else 1,
+                    count,
+                    user,
+                    op_type,
+                    now,
+                    encode_payload(payload),
+                ),
             )
             live = {column["key"]: column for column in table["columns"]}
             batch_id = int(cursor.lastrowid or 0)
             self.journal_rows(
-                RowBatch(batch_id, base.uuid, table, op_type, user, op_time, listed, live)
+                RowBatch(batch_id, base.uuid, table, op_type, user, op_time, payload, live)
             )
 
     def row_activities(self, base: Base, row_id: str, offset: int, limit: int) -> Json:

@@ -1,9 +1,11 @@
-"""Row batches: the row changes one write logs at once, kept as one JSON text.
+"""Row batches: the row changes one write logs at once, kept as one stored value.
 
-A batch holds, per changed row, the row (by column key) and its changed cells with their
-columns as of that row. The row
-activities (``listRowActivities``) and the operation log (``getBaseActivityLog``, realtime)
-are expanded from batches when read, so a write serializes its changes once instead of one
+A modify or delete batch holds, per changed row, the row (by column key) and its changed cells
+with their columns as of that row. An insert batch holds the cells as written, column by
+column, with the columns they are rendered with and the columns each run of rows wrote: its
+rows are rendered only when read (new rows have no links yet, so nothing else is needed). The
+row activities (``listRowActivities``), the operation log (``getBaseActivityLog``, realtime)
+and webhooks expand batches when read, so a write serializes its changes once instead of one
 detail text per row. Batches are ``marshal`` data (plain values only, several times faster
 than JSON; no code runs on loading it); a value marshal refuses goes through JSON first, as
 ``json.dumps(value, default=str)`` would have stored it.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._core import Json
+from .render import Stored, render_stored
 
 __all__ = [
     "BATCH_SCHEMA",
@@ -25,9 +28,12 @@ __all__ = [
     "Change",
     "RowBatch",
     "RowChange",
+    "Run",
     "batch_activities",
-    "batch_payload",
+    "encode_payload",
+    "inserted_payload",
     "load_payload",
+    "payload_entries",
     "row_operation",
 ]
 
@@ -45,6 +51,9 @@ _GROUPED = {"insert_row": "insert_rows", "modify_row": "modify_rows", "delete_ro
 
 Change = tuple[Json, object, object]
 """One changed cell of a row: (column as of the write, value, old value)."""
+
+Run = tuple[int, list[Json]]
+"""Consecutive new rows that wrote the same columns: (how many, those columns as of them)."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +93,8 @@ class RowBatch:
     op_type: str
     user: str
     op_time: float
-    entries: Sequence[tuple[Json, Sequence[Change]]]
-    """(row by column key, its changed cells) per row."""
+    payload: Json
+    """The batch as stored (see :func:`payload_entries`)."""
     live: Mapping[str, Json]
     """The table's columns by key when the batch was written."""
 
@@ -95,7 +104,7 @@ class RowBatch:
         fixed: dict[str, Json] = {}
         with_old = self.op_type != "insert_row"
         found: list[RowChange] = []
-        for row, cells in self.entries:
+        for _, row, cells in payload_entries(self.payload):
             row_data: list[Json] = []
             for column, value, old in cells:
                 part = fixed.get(column["key"])
@@ -122,18 +131,30 @@ class RowBatch:
         return found
 
 
-def batch_payload(
-    table: Json, op_type: str, entries: Sequence[tuple[Json, Sequence[Change]]]
-) -> bytes:
-    """The stored form of a batch: ``{table_id, table_name, first, rows}``, ``first`` the key
-    of the column that names a row, ``rows`` the entries as given. Nothing is done per row:
-    marshal writes a column shared by many cells once."""
-    payload = {
+def _payload(table: Json, **rows: object) -> Json:
+    """A batch's table, ``first`` (the key of the column that names a row) and its rows."""
+    return {
         "table_id": table["_id"],
         "table_name": table["name"],
         "first": table["columns"][0]["key"] if table["columns"] else None,
-        "rows": entries,
+        **rows,
     }
+
+
+def batch_payload(table: Json, entries: Sequence[tuple[Json, Sequence[Change]]]) -> Json:
+    """A modify or delete batch: ``rows`` the entries as given (marshal writes a column shared
+    by many cells once)."""
+    return _payload(table, rows=entries)
+
+
+def inserted_payload(table: Json, stored: Stored, runs: Sequence[Run]) -> Json:
+    """An insert batch: the cells as written, the table's columns to render them with, and
+    the columns each run of rows wrote (nothing is done per row)."""
+    return _payload(table, stored=stored, shown=table["columns"], runs=runs)
+
+
+def encode_payload(payload: Json) -> bytes:
+    """The stored form of a batch."""
     try:
         return marshal.dumps(payload)
     except ValueError:  # a value that is not plain data: stored as its JSON would be
@@ -141,9 +162,33 @@ def batch_payload(
 
 
 def load_payload(stored: bytes) -> Json:
-    """A batch as :func:`batch_payload` stored it."""
+    """A batch as :func:`encode_payload` stored it."""
     payload: Json = marshal.loads(stored)
     return payload
+
+
+def payload_entries(
+    payload: Json, row_id: str | None = None
+) -> list[tuple[int, Json, Sequence[Change]]]:
+    """``(index in the batch, row by column key, its changed cells)`` of every row of a batch,
+    or of ``row_id``'s rows only; an insert batch renders just those rows."""
+    if "rows" in payload:
+        return [
+            (at, row, changes)
+            for at, (row, changes) in enumerate(payload["rows"])
+            if row_id is None or row["_id"] == row_id
+        ]
+    stored: Stored = payload["stored"]
+    ids = dict(stored)["_id"]
+    picked = range(len(ids)) if row_id is None else [i for i, v in enumerate(ids) if v == row_id]
+    if row_id is not None:
+        stored = [(name, [values[i] for i in picked]) for name, values in stored]
+    rows = render_stored(stored, payload["shown"], keys=True)
+    plans = [columns for count, columns in payload["runs"] for _ in range(count)]
+    return [
+        (at, row, [(column, row.get(column["key"]), None) for column in plans[at]])
+        for at, row in zip(picked, rows, strict=True)
+    ]
 
 
 def _row_name(payload: Json, row: Json) -> str:
@@ -157,11 +202,7 @@ def batch_activities(
     """``(activity id, detail)`` of ``row_id``'s changes in a decoded batch, newest first."""
     with_old = op_type != "insert_row"
     found: list[tuple[int, Json]] = []
-    rows = payload["rows"]
-    for at in range(len(rows) - 1, -1, -1):
-        row, changes = rows[at]
-        if row["_id"] != row_id:
-            continue
+    for at, row, changes in reversed(payload_entries(payload, row_id)):
         cells: list[Json] = []
         for column, value, old in changes:
             cell = {**_fixed(column, column.get("data")), "value": value}
@@ -178,7 +219,8 @@ def batch_activities(
 
 def row_operation(op_type: str, payloads: Sequence[Json]) -> Json:
     """The log entry of a request's row changes of one kind in one table (its batches)."""
-    rows = [row for payload in payloads for row, _ in payload["rows"]]
+    entries = [entry for payload in payloads for entry in payload_entries(payload)]
+    rows = [row for _, row, _ in entries]
     operation: Json = {
         "op_type": _GROUPED[op_type],
         "table_id": payloads[0]["table_id"],
@@ -190,8 +232,7 @@ def row_operation(op_type: str, payloads: Sequence[Json]) -> Json:
         for name, which in (("updated", 1), ("old_rows", 2)):
             operation[name] = {
                 row["_id"]: {cell[0]["key"]: cell[which] for cell in changes}
-                for payload in payloads
-                for row, changes in payload["rows"]
+                for _, row, changes in entries
             }
     else:
         operation["deleted_rows"] = rows

@@ -10,10 +10,7 @@ from typing import Any
 
 from .._cells import (
     CELL_TYPES,
-    SYSTEM_FIELDS,
-    column_source,
     column_storage,
-    decode_cells,
     empty_cell,
     format_timestamp,
     quote_ident,
@@ -23,6 +20,23 @@ from ._core import SELECT_TYPES, Base, Json
 from .activities import ActivityStore
 from .batches import Change
 from .links import LINK_CELL_MAX, LinkStore
+from .render import (
+    SYSTEM_RENDER,
+    LinkCells,
+    Stored,
+    labelled_rows,
+    render_stored,
+    stored_cells,
+)
+from .writes import (
+    SelectColumns,
+    Slot,
+    Writer,
+    cells_by_column,
+    insert_runs,
+    runs_of_distinct_ids,
+    written_changes,
+)
 
 __all__ = ["SYSTEM_COLUMN_TYPES", "SYSTEM_RENDER", "RowStore"]
 
@@ -34,12 +48,6 @@ _AUTO_NUMBER_PREFIXES: dict[str, Callable[[Mapping[str, Any], datetime], str]] =
 }
 """An auto-number's prefix by ``prefix_type``: the text given, or the row's creation day
 (YYYYMMDD, reference section 12.2); no ``prefix_type`` means the text given."""
-
-SYSTEM_RENDER: dict[str, Callable[[Any], Any]] = {
-    "_locked": lambda stored: True if stored else None,
-    "_archived": bool,
-}
-"""System fields stored as integers but rendered as JSON booleans (``_locked`` is true/null)."""
 
 SYSTEM_COLUMN_TYPES: dict[str, str] = {
     "_id": "text",
@@ -54,40 +62,6 @@ SYSTEM_COLUMN_TYPES: dict[str, str] = {
 """Column type each hidden system field is reported with in SQL metadata."""
 
 
-_INSERTED_FIELDS = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
-"""System fields a new row is written with (the others start empty)."""
-
-
-def _written_changes(
-    columns: Sequence[Json], written: Mapping[str, Any], after: Json, before: Json | None
-) -> list[Change]:
-    """The written columns (by name) whose rendered value changed; all of them for a new row
-    (``before`` None). ``columns`` are the table's as of the write."""
-    old = before or {}
-    return [
-        (column, after.get(column["key"]), old.get(column["key"]))
-        for column in columns
-        if column["name"] in written
-        and (before is None or after.get(column["key"]) != old.get(column["key"]))
-    ]
-
-
-def _inserted_changes(
-    rows: Sequence[Mapping[str, Any]], after: Sequence[Json], per_row: Sequence[Sequence[Json]]
-) -> list[tuple[Json, list[Change]]]:
-    """``(row, _written_changes(columns, written, row, None))`` of each new row: the columns
-    to log are worked out once for each run of rows naming the same columns."""
-    entries: list[tuple[Json, list[Change]]] = []
-    plan: list[tuple[Json, str]] = []
-    planned: tuple[int, Any] | None = None
-    for written, rendered, columns in zip(rows, after, per_row, strict=True):
-        if planned is None or planned[0] != id(columns) or planned[1] != written.keys():
-            plan = [(c, c["key"]) for c in columns if c["name"] in written]
-            planned = (id(columns), written.keys())
-        entries.append((rendered, [(column, rendered.get(key), None) for column, key in plan]))
-    return entries
-
-
 _CHUNK = 500
 """Row ids per ``IN (...)`` list (SQLite allows 999 parameters in old versions)."""
 
@@ -97,72 +71,14 @@ def _chunks(row_ids: Sequence[str]) -> list[Sequence[str]]:
     return [row_ids[i : i + _CHUNK] for i in range(0, len(row_ids), _CHUNK)]
 
 
-def _runs_of_distinct_ids(
-    updates: Sequence[tuple[str, Mapping[str, Any]]],
-) -> list[list[tuple[str, Mapping[str, Any]]]]:
-    """``updates`` cut into consecutive runs in which no row id repeats."""
-    runs: list[list[tuple[str, Mapping[str, Any]]]] = [[]]
-    seen: set[str] = set()
-    for update in updates:
-        if update[0] in seen:
-            runs.append([])
-            seen = set()
-        runs[-1].append(update)
-        seen.add(update[0])
-    return [run for run in runs if run]
-
-
-_Writer = tuple[Json, str, Callable[[Any, Json], object], "set[str] | None"]
-"""How a column is written: the column, its SQLite column, its cell encoder and, for a select
-column, the names of its options (kept up to date while one request writes)."""
-
-
-class _SelectColumns:
-    """The select columns of a table as each row of one append left them: a row may create
-    options, and its activity shows the options known once it was written, not the later ones."""
-
-    def __init__(self, table: Json) -> None:
-        self._table_columns: list[Json] = table["columns"]
-        self._columns = [c for c in table["columns"] if c["type"] in SELECT_TYPES]
-        self._lists = [self._options(c) for c in self._columns]
-        """The option lists written to (options are only ever appended during a write)."""
-        self._total = 0
-        """Options of all the lists as of the last snapshot (they only grow, so a change shows)."""
-        self._current: list[Json] = self._table_columns
-        self.per_row: list[list[Json]] = []
-        """Per row written: the table's columns as of that row (select ones are copies)."""
-        self._snapshot()
-
-    @staticmethod
-    def _options(column: Json) -> list[Json]:
-        data = column.get("data")
-        options = data.get("options") if isinstance(data, dict) else None
-        return options if isinstance(options, list) else []
-
-    def _snapshot(self) -> None:
-        self._total = sum(map(len, self._lists))
-        copies = {
-            id(c): {**c, "data": {**c["data"], "options": list(self._options(c))}}
-            for c in self._columns
-            if isinstance(c.get("data"), dict)
-        }
-        self._current = [copies.get(id(c), c) for c in self._table_columns]
-
-    def after_row(self) -> None:
-        """Record the columns as the row just prepared left them."""
-        if sum(map(len, self._lists)) != self._total:
-            self._snapshot()
-        self.per_row.append(self._current)
-
-
 class RowStore(LinkStore, ActivityStore):
     """Rows of a table: append, update, delete, lock, archive, select, render."""
 
     @staticmethod
-    def _writers(table: Json) -> dict[str, _Writer | None]:
+    def _writers(table: Json) -> dict[str, Writer | None]:
         """Each column name → how a row's value under it is written (the first column of that
         name); None for a read-only column. Built once per request."""
-        writers: dict[str, _Writer | None] = {}
+        writers: dict[str, Writer | None] = {}
         for column in table["columns"]:
             if column["name"] not in writers:
                 cell_type = CELL_TYPES[column["type"]]
@@ -176,7 +92,7 @@ class RowStore(LinkStore, ActivityStore):
         return writers
 
     def _prepare(
-        self, row: Mapping[str, Any], writers: Mapping[str, _Writer | None]
+        self, row: Mapping[str, Any], writers: Mapping[str, Writer | None]
     ) -> dict[str, object]:
         """Column names → stored values (``writers`` of the table); unknown and read-only
         columns are ignored (the cell encoders of ``encode_cell``, looked up once)."""
@@ -228,72 +144,100 @@ class RowStore(LinkStore, ActivityStore):
         NULL, as if left out), at one moment (one clock reading for the whole batch), and
         their activities are logged in one batch afterwards. Row ids are drawn in bulk, but in
         the order of one per row after its cells (only a new select option's id comes between)."""
-        ids: list[str] = []
         sqlite_table = self.sqlite_table(base, table)
         schema_before = json.dumps(table["columns"])
-        writers = self._writers(table)
         storage = list(
             dict.fromkeys(
                 column_storage(c) for c in table["columns"] if CELL_TYPES[c["type"]].writable
             )
         )
-        names = ", ".join(quote_ident(name) for name in (*_INSERTED_FIELDS, *storage))
-        marks = ", ".join("?" for _ in range(len(_INSERTED_FIELDS) + len(storage)))
         slots = {
             name: (storage.index(writer[1]), writer[0], writer[2], writer[3])
-            for name, writer in writers.items()
+            for name, writer in self._writers(table).items()
             if writer is not None
         }
+        select_columns = SelectColumns(table)
+        with self.transaction() as db:
+            first_seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[
+                0
+            ]
+            created = self._clock()
+            numbered = any(c["type"] == "auto-number" for c in table["columns"])
+            by_column = None if numbered else cells_by_column(rows, len(storage), slots)
+            if by_column is None:
+                ids, by_column = self._cells_row_by_row(
+                    table, rows, storage, slots, select_columns, first_seq, created
+                )
+            else:
+                ids = self.new_row_ids(len(rows))
+                select_columns.unchanged(len(rows))
+            stamp = format_timestamp(created)
+            count = len(ids)
+            inserted = {
+                "_id": ids,
+                "_ctime": (stamp,) * count,
+                "_mtime": (stamp,) * count,
+                "_creator": (user,) * count,
+                "_last_modifier": (user,) * count,
+                "_archived": (int(archived),) * count,
+                **dict(zip(storage, by_column, strict=True)),
+            }
+            names = ", ".join(map(quote_ident, inserted))
+            marks = ", ".join("?" for _ in inserted)
+            db.executemany(
+                f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})",
+                zip(*inserted.values(), strict=True),
+            )
+            # The rows as SELECT * would read them back: the columns have no declared type,
+            # so SQLite keeps each value as written; the others are NULL.
+            inserted["_seq"] = tuple(range(first_seq + 1, first_seq + count + 1))
+            unset = (None,) * count
+            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
+            stored = [(name, inserted.get(name, unset)) for name, *_ in everything]
+            runs = insert_runs(rows, select_columns.per_row)
+            self.log_inserted_rows(base, table, user, stored, runs)
+            if json.dumps(table["columns"]) != schema_before:
+                self.save(base)
+        return ids
+
+    def _cells_row_by_row(
+        self,
+        table: Json,
+        rows: Sequence[Mapping[str, Any]],
+        storage: Sequence[str],
+        slots: Mapping[str, Slot],
+        select_columns: SelectColumns,
+        first_seq: int,
+        created: datetime,
+    ) -> tuple[list[str], list[Sequence[object]]]:
+        """New rows' ids and stored cells (column by column), each row written in turn: its
+        select options created and its auto-numbers given, the ids drawn as one per row."""
+        ids: list[str] = []
         cell_rows: list[list[object]] = []
+        numbered = any(c["type"] == "auto-number" for c in table["columns"])
 
         def draw_owed_ids() -> None:
             """The ids of the rows prepared so far, as a draw per row would have taken them."""
             if len(cell_rows) > len(ids):
                 ids.extend(self.new_row_ids(len(cell_rows) - len(ids)))
 
-        select_columns = _SelectColumns(table)
-        numbered = any(c["type"] == "auto-number" for c in table["columns"])
-        with self.transaction() as db:
-            seq = db.execute(f"SELECT COALESCE(MAX(_seq), 0) FROM {sqlite_table}").fetchone()[0]
-            first_seq = seq
-            created = self._clock()
-            stamp = format_timestamp(created)
-            for row in rows:
-                seq += 1
-                cells: list[object] = [None] * len(storage)
-                for name, value in row.items():
-                    slot = slots.get(name)
-                    if slot is not None:
-                        index, column, encode, known = slot
-                        if known is not None:
-                            self._ensure_options(column, value, known, draw_owed_ids)
-                        cells[index] = None if empty_cell(value) else encode(value, column)
-                if numbered:
-                    for name, number in self._auto_numbers(table, row, seq, created).items():
-                        cells[storage.index(name)] = number
-                select_columns.after_row()
-                cell_rows.append(cells)
-            draw_owed_ids()
-            system = (stamp, stamp, user, user, int(archived))
-            records = [
-                (row_id, *system, *cells) for row_id, cells in zip(ids, cell_rows, strict=True)
-            ]
-            db.executemany(f"INSERT INTO {sqlite_table} ({names}) VALUES ({marks})", records)
-            # The rows as SELECT * would read them back: the columns have no declared type,
-            # so SQLite keeps each value as written; the others are NULL.
-            inserted = (*_INSERTED_FIELDS, *storage)
-            written_columns = zip(*records, strict=True) if records else ((),) * len(inserted)
-            by_name = dict(zip(inserted, written_columns, strict=True))
-            by_name["_seq"] = tuple(range(first_seq + 1, seq + 1))
-            unset = (None,) * len(records)
-            everything = db.execute(f"SELECT * FROM {sqlite_table} LIMIT 0").description
-            stored = [(name, by_name.get(name, unset)) for name, *_ in everything]
-            after = self._render_columns(base, table, stored, keys=True) if records else []
-            changes = _inserted_changes(rows, after, select_columns.per_row)
-            self.log_row_activities(base, table, "insert_row", user, changes)
-            if json.dumps(table["columns"]) != schema_before:
-                self.save(base)
-        return ids
+        for seq, row in enumerate(rows, start=first_seq + 1):
+            cells: list[object] = [None] * len(storage)
+            for name, value in row.items():
+                slot = slots.get(name)
+                if slot is not None:
+                    index, column, encode, known = slot
+                    if known is not None:
+                        self._ensure_options(column, value, known, draw_owed_ids)
+                    cells[index] = None if empty_cell(value) else encode(value, column)
+            if numbered:
+                for name, number in self._auto_numbers(table, row, seq, created).items():
+                    cells[storage.index(name)] = number
+            select_columns.after_row()
+            cell_rows.append(cells)
+        draw_owed_ids()
+        by_column: list[Sequence[object]] = [*zip(*cell_rows, strict=True)] or [()] * len(storage)
+        return ids, by_column
 
     @staticmethod
     def _auto_numbers(
@@ -323,7 +267,7 @@ class RowStore(LinkStore, ActivityStore):
         in one batch (a row updated twice is logged twice, each against the state before)."""
         schema_before = json.dumps(table["columns"])
         with self.transaction():
-            for run in _runs_of_distinct_ids(updates):
+            for run in runs_of_distinct_ids(updates):
                 self._update_run(base, table, run, user)
             if json.dumps(table["columns"]) != schema_before:
                 self.save(base)
@@ -337,7 +281,7 @@ class RowStore(LinkStore, ActivityStore):
         row_ids = [row_id for row_id, _ in run]
         before = self._rendered_by_id(base, table, row_ids)
         stamp = self.now()
-        select_columns = _SelectColumns(table)
+        select_columns = SelectColumns(table)
         statements: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
         for row_id, row in run:
             values = self._prepare(row, writers)
@@ -354,7 +298,7 @@ class RowStore(LinkStore, ActivityStore):
         for (row_id, row), as_of in zip(run, select_columns.per_row, strict=True):
             old, new = before.get(row_id), after.get(row_id)
             if old is not None and new is not None:
-                changes = _written_changes(as_of, row, new, old)
+                changes = written_changes(as_of, row, new, old)
                 if changes:
                     entries.append((new, changes))
         self.log_row_activities(base, table, "modify_row", user, entries)
@@ -445,47 +389,47 @@ class RowStore(LinkStore, ActivityStore):
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """Stored records as the gateway returns them: system fields, then each shown column.
+        """Stored records as the gateway returns them (:meth:`render_cells`, as rows)."""
+        return labelled_rows(*self.render_cells(base, table, records, keys=keys, columns=columns))
 
-        Decoded column by column (one decoder call per column, link cells in one pass per
-        link column), then zipped into rows.
-        """
+    def render_cells(
+        self,
+        base: Base,
+        table: Json,
+        records: Sequence[sqlite3.Row],
+        *,
+        keys: bool,
+        columns: Sequence[Json] | None = None,
+    ) -> tuple[list[str], list[Sequence[Any]]]:
+        """The rows label by label (``stored_cells``), their links read now; nothing for no
+        records."""
         if not records:
-            return []
+            return [], []
         stored = list(zip(records[0].keys(), zip(*records, strict=True), strict=True))
-        return self._render_columns(base, table, stored, keys=keys, columns=columns)
+        shown = table["columns"] if columns is None else columns
+        return stored_cells(stored, shown, keys=keys, links=self._link_cells(base, table))
 
     def _render_columns(
         self,
         base: Base,
         table: Json,
-        stored: Sequence[tuple[str, Sequence[Any]]],
+        stored: Stored,
         *,
         keys: bool,
         columns: Sequence[Json] | None = None,
     ) -> list[Json]:
-        """:meth:`render_many` of records given column by column: (SQLite column, its values)
-        in ``SELECT *`` order."""
+        """:meth:`render_many` of records given column by column, their links read now."""
         shown = table["columns"] if columns is None else columns
-        position = {name: index for index, (name, _) in enumerate(stored)}
-        by_source = [values for _, values in stored]
-        row_ids: Sequence[str] = by_source[position["_id"]]
-        labels: list[str] = []
-        cells: list[Sequence[Any]] = []
-        for field in SYSTEM_FIELDS:
-            convert = SYSTEM_RENDER.get(field)
-            stored = by_source[position[field]]
-            labels.append(field)
-            cells.append(stored if convert is None else [convert(value) for value in stored])
-        for column in shown:
-            labels.append(column["key"] if keys else column["name"])
-            if column["type"] == "link":
-                linked = self.linked(base, table, column, row_ids)
-                cells.append([linked[row_id][:LINK_CELL_MAX] for row_id in row_ids])
-            else:
-                stored = by_source[position.get(column_source(column), -1)]
-                cells.append(decode_cells(stored, column))
-        return [dict(zip(labels, values, strict=True)) for values in zip(*cells, strict=True)]
+        return render_stored(stored, shown, keys=keys, links=self._link_cells(base, table))
+
+    def _link_cells(self, base: Base, table: Json) -> LinkCells:
+        """The link cells of ``table``'s rows as they are stored now."""
+
+        def links(column: Json, row_ids: Sequence[str]) -> list[Any]:
+            linked = self.linked(base, table, column, row_ids)
+            return [linked[row_id][:LINK_CELL_MAX] for row_id in row_ids]
+
+        return links
 
     def set_archived(self, base: Base, table: Json, row_ids: Sequence[str], archived: bool) -> None:
         """Move rows between the normal and the (emulated) big-data backend."""
