@@ -271,8 +271,9 @@ async def test_the_documented_limit_paces_calls_before_any_header() -> None:
     pacer = Pacer(scope.default_per_minute("cloud.seatable.io"))
     pacer.join(RateLimit())
     for _ in range(200):
-        assert await pacer.admit(time.clock, time.sleep, None) is None
-        pacer.answered(httpx.Response(200), time.now)  # no rate headers
+        sent = await pacer.admit(time.clock, time.sleep, None)
+        assert not isinstance(sent, float)
+        pacer.answered(httpx.Response(200), time.now, sent)  # no rate headers
     assert time.sleeps == []
     await pacer.admit(time.clock, time.sleep, None)
     assert time.sleeps == [60.0]
@@ -417,3 +418,62 @@ async def test_a_base_from_an_account_shares_the_limiter_of_its_base(
         await from_account.list_rows("Table1")
         await by_api_token.list_rows("Table1")
     assert fake_time.sleeps == [20.0]
+
+
+async def _steady_caller_against_a_sliding_window(
+    monkeypatch: pytest.MonkeyPatch, calls: int, think: float
+) -> tuple[list[float], list[int]]:
+    """One caller against the emulator's 10 calls per 10 s, pausing `think` seconds after each
+    answer, on a fake clock that starts 0.1 s past a whole second (so each reset, rounded up
+    to whole seconds, comes 0.9 s after the oldest call leaves). Returns when each call went,
+    relative to the first, and the statuses."""
+    time = FakeTime(start=1_900_000_000.1)
+    monkeypatch.setattr("seatable_async._retry.time", SimpleNamespace(time=time.clock))
+    sent: list[float] = []
+    with Emulator(api_token=API_TOKEN, clock=time, rate_limit=10, rate_window=10) as emulator:
+        emulator.add_table("Contacts", [("Name", "text")])
+        async with (
+            httpx.AsyncClient(transport=emulator.transport(), base_url=SERVER) as http,
+            Base(API_TOKEN, SERVER, http_client=http, retry=time.policy(max_elapsed=600)) as base,
+        ):
+            await base.auth()
+            for _ in range(calls):
+                await base.list_rows("Contacts")
+                sent.append(time.now)  # the emulator answers in no time
+                await time.sleep(think)
+        statuses = [record.status for record in emulator.request_log if "/rows" in record.path]
+    return [at - sent[0] for at in sent], statuses
+
+
+async def test_a_sliding_window_frees_its_calls_one_by_one_as_they_age_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Call n + 10 may go once call n has left the window, 10 s later: the limiter learns the
+    window's span from the answers and sends each call then, not at the rounded-up resets."""
+    sent, statuses = await _steady_caller_against_a_sliding_window(monkeypatch, 30, think=0.25)
+    assert statuses == [200] * 30
+    lateness = [sent[n + 10] - sent[n] - 10 for n in range(20)]
+    assert all(late >= 0 for late in lateness)  # never before the window had room
+    assert lateness[:10] == pytest.approx([0.9] * 10)  # the first reset is all it knows,
+    assert lateness[10:] == pytest.approx([0.0] * 10, abs=0.01)  # then none is late
+
+
+async def test_a_window_shared_with_another_client_falls_back_to_the_resets() -> None:
+    """The mirror counts only the scope's own calls: when an answer's window holds calls the
+    learnt span says have left (another program's), it stops freeing slots before the reset."""
+    time = FakeTime(start=0.0)
+    pacer = Pacer(None)
+    pacer.join(RateLimit())
+
+    async def call(remaining: int, resets_in: float) -> None:
+        sent = await pacer.admit(time.clock, time.sleep, None)
+        assert not isinstance(sent, float)
+        answer = httpx.Response(200, headers=window(remaining, resets_in, limit=3))
+        pacer.answered(answer, time.now, sent)
+
+    for remaining in (2, 1, 0):
+        await call(remaining, resets_in=10)  # the span is at most 10 s
+    await call(0, resets_in=8)  # at the reset, one slot: but the window holds two others
+    assert time.sleeps == [10.0]
+    await call(2, resets_in=8)
+    assert time.sleeps == [10.0, 8.0]  # their reset, not the 10 s the mirror would allow
