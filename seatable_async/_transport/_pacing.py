@@ -385,7 +385,26 @@ class Pacer:
                     continue
                 if deadline_left is not None and delay > deadline_left():
                     return delay
+                if self.budget is not None and self.budget < 1 and self.in_flight:
+                    await self._sleep_or_answer(sleep, delay)  # it may free a slot sooner
+                else:
+                    await sleep(delay)
+
+    async def _sleep_or_answer(
+        self, sleep: Callable[[float], Awaitable[None]], delay: float
+    ) -> None:
+        """Sleeps `delay` seconds, or less if an answer comes back first."""
+        answer = self._answer
+        self._waiting_for_answer = True
+        async with anyio.create_task_group() as tasks:
+
+            async def sleeper() -> None:
                 await sleep(delay)
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(sleeper)
+            await answer.wait()
+            tasks.cancel_scope.cancel()
 
     def _delay(self, now: float) -> float:
         """Seconds until a request may go out, the longest any of the limits asks for."""
