@@ -248,9 +248,11 @@ async def test_an_unexplained_429_slows_down_then_recovers(
             await b.list_rows("Table1")
             waits.append(sum(fake_time.sleeps[before:]))
     assert waits[:2] == [0.0, 0.0]  # the 429's retry goes at once: it already backed off
-    assert waits[2] >= 1.0  # then the client slows down to the minimum rate,
+    # then the client slows down to 70 % of the rate it sent at (two calls in its first half
+    # second), not to the 0.5 calls a second a measure that is still empty would give,
+    assert waits[2] == pytest.approx(1 / (0.7 * 2 / 0.5))
     assert all(later <= earlier + 1e-9 for earlier, later in itertools.pairwise(waits[2:]))
-    assert waits[-1] < waits[2] / 50  # and climbs back
+    assert waits[-1] < waits[2] / 5  # and climbs back
 
 
 def test_cubic_cuts_to_seventy_percent_and_climbs_back() -> None:
@@ -263,6 +265,21 @@ def test_cubic_cuts_to_seventy_percent_and_climbs_back() -> None:
     k = (w_max * 0.3 / 0.4) ** (1 / 3)
     cubic.succeeded(now=4.0 + k)
     assert cubic.rate == pytest.approx(w_max)
+
+
+def test_a_429_early_in_a_job_cuts_to_seventy_percent_of_its_rate_so_far() -> None:
+    """Sixteen sends in the job's first 0.2 s, then a 429 no window explains: before the first
+    half-second bucket has ended there is no smoothed measure yet, so the rate so far counts
+    (16 per 0.5 s at least), and the success after it does not drop to the minimum either."""
+    cubic = _Cubic(now=0.0)
+    for tick in range(16):
+        cubic.record_send(tick / 80)
+    cubic.throttled(now=0.2)
+    assert cubic.rate == pytest.approx(0.7 * 16 / 0.5)
+    cubic.succeeded(now=0.21)
+    assert cubic.rate >= 0.7 * 16 / 0.5 - 1e-9
+    cubic.take()
+    assert cubic.delay(now=0.21) < 1 / 20  # not the 2 s of a 0.5-per-second floor
 
 
 async def test_the_documented_limit_paces_calls_before_any_header() -> None:

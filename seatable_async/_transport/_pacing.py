@@ -221,6 +221,7 @@ class _Cubic:
         self.measured = 0.0
         """Sends per second, smoothed over half-second buckets."""
         self._count = 0
+        self._first = now
         self._bucket = math.floor(now / self.BUCKET) * self.BUCKET
         self.rate = 0.0
         self._tokens = 0.0
@@ -249,7 +250,7 @@ class _Cubic:
             self._tokens -= 1
 
     def throttled(self, now: float) -> None:
-        rate = min(self.measured, self.rate) if self.enabled else self.measured
+        rate = min(self.measured, self.rate) if self.enabled else self._measured_so_far(now)
         self._w_max = rate
         self._k = (rate * (1 - self.BETA) / self.SCALE) ** (1 / 3)
         self._throttled_at = now
@@ -257,10 +258,18 @@ class _Cubic:
             self.enabled, self._tokens, self._stamp = True, 1.0, now
         self._set_rate(rate * self.BETA, now)
 
+    def _measured_so_far(self, now: float) -> float:
+        """The send rate, also early in a job, before a first bucket has ended (when botocore's
+        measure is still 0 and the first throttle would cut to the minimum rate)."""
+        if self.measured > 0:
+            return self.measured
+        return self._count / max(now - self._first, self.BUCKET)
+
     def succeeded(self, now: float) -> None:
         if self.enabled:
             elapsed = now - self._throttled_at - self._k
-            self._set_rate(min(self.SCALE * elapsed**3 + self._w_max, 2 * self.measured), now)
+            cap = 2 * self._measured_so_far(now)
+            self._set_rate(min(self.SCALE * elapsed**3 + self._w_max, cap), now)
 
     def _refill(self, now: float) -> None:
         capacity = max(self.rate, 1.0)
