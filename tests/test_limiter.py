@@ -439,12 +439,13 @@ async def test_a_base_from_an_account_shares_the_limiter_of_its_base(
 
 
 async def _steady_caller_against_a_sliding_window(
-    monkeypatch: pytest.MonkeyPatch, calls: int, think: float
+    monkeypatch: pytest.MonkeyPatch, calls: int, think: float, fault_at: int | None = None
 ) -> tuple[list[float], list[int]]:
     """One caller against the emulator's 10 calls per 10 s, pausing `think` seconds after each
     answer, on a fake clock that starts 0.1 s past a whole second (so each reset, rounded up
     to whole seconds, comes 0.9 s after the oldest call leaves). Returns when each call went,
-    relative to the first, and the statuses."""
+    relative to the first, and the statuses. Call `fault_at` meets one 503 the window does
+    not count (its retry goes in its place)."""
     time = FakeTime(start=1_900_000_000.1)
     monkeypatch.setattr("seatable_async._retry.time", SimpleNamespace(time=time.clock))
     sent: list[float] = []
@@ -455,7 +456,9 @@ async def _steady_caller_against_a_sliding_window(
             Base(API_TOKEN, SERVER, http_client=http, retry=time.policy(max_elapsed=600)) as base,
         ):
             await base.auth()
-            for _ in range(calls):
+            for call in range(calls):
+                if call == fault_at:
+                    emulator.faults.script("/rows", 503, method="GET")
                 await base.list_rows("Contacts")
                 sent.append(time.now)  # the emulator answers in no time
                 await time.sleep(think)
@@ -474,6 +477,21 @@ async def test_a_sliding_window_frees_its_calls_one_by_one_as_they_age_out(
     assert all(late >= 0 for late in lateness)  # never before the window had room
     assert lateness[:10] == pytest.approx([0.9] * 10)  # the first reset is all it knows,
     assert lateness[10:] == pytest.approx([0.0] * 10, abs=0.01)  # then none is late
+
+
+async def test_an_answer_the_window_may_not_have_counted_puts_the_mirror_in_doubt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 503 the emulator answers before counting shifts which call is which: the limiter
+    frees no call by its learnt bound until that call is older than the window, then trusts
+    the answers again (relearning the span), so the fourth window is on time again."""
+    sent, statuses = await _steady_caller_against_a_sliding_window(
+        monkeypatch, 40, think=0.25, fault_at=12
+    )
+    assert (statuses.count(503), statuses.count(429)) == (1, 0)
+    lateness = [sent[n + 10] - sent[n] - 10 for n in range(30)]
+    assert all(late >= 0 for late in lateness)
+    assert lateness[20:] == pytest.approx([0.0] * 10, abs=0.01)
 
 
 async def test_a_window_shared_with_another_client_falls_back_to_the_resets() -> None:

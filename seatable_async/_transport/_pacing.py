@@ -106,9 +106,11 @@ class _Mirror:
     holds, so which of ours is the oldest; the reset minus that call's send time bounds the
     span from above, and a call answered at `a` has left by `a` plus the bound. Calls are
     freed oldest first, one by one, and never one the answers do not place in the window.
-    It assumes the scope's calls are the window's only ones: an answer that contradicts it
-    (the window holds a call the bound says has left), any 429, or a request left without an
-    answer switches it off, leaving the announced budget and its reset alone.
+    It assumes the scope's calls are the window's only ones and that the server counted each:
+    an answer that contradicts it (the window holds a call the bound says has left) or any 429
+    switches it off for good, leaving the announced budget and its reset alone. A call the
+    server may not have counted (a 5xx, an answer without rate headers, no answer at all)
+    only puts it in doubt until that call is older than the window.
     """
 
     KEEP = 600
@@ -121,6 +123,8 @@ class _Mirror:
         self.span = math.inf
         """The least upper bound on the window's span seen so far; inf: none, or switched off."""
         self.on = True
+        self.doubt = -1
+        """The last call the server may not have counted: it and older ones count for nothing."""
         self.cursor = 0
         """The oldest call the last accepted answer places in the window and not yet freed."""
         self.oldest_leaves = math.inf
@@ -145,6 +149,11 @@ class _Mirror:
     def off(self) -> None:
         self.on, self.span = False, math.inf
 
+    def doubtful(self) -> None:
+        """The calls so far may not all have been counted: which is which is unknown until the
+        window holds none of them."""
+        self.doubt, self.span = self.next_seq - 1, math.inf
+
     def learn(self, sent: Sent, window: Window, now: float, reset_at: float) -> None:
         """Bounds the span from the answer's count: the window's oldest call leaves by the
         reset, and the call before it had left when the server counted `sent`. Calls sent
@@ -155,6 +164,8 @@ class _Mirror:
             return
         behind = sum(1 for other in self.out if other.seq < sent.seq)
         oldest = _oldest(sent, window) - behind
+        if oldest - 1 <= self.doubt:
+            return
         if (first := self._entry(oldest)) is not None and first.sent < reset_at:
             self.span = min(self.span, reset_at - first.sent)
         if (gone := self._entry(oldest - 1)) is not None:
@@ -168,7 +179,7 @@ class _Mirror:
             return
         self.anchor = sent.seq
         self.cursor = _oldest(sent, window)
-        oldest = self._entry(self.cursor)
+        oldest = self._entry(self.cursor) if self.cursor > self.doubt else None
         if oldest is not None and oldest.answered + self.span <= sent.sent:
             self.off()  # it has left by our bound, yet the server counts it: not ours alone
 
@@ -180,7 +191,7 @@ class _Mirror:
             if self._entry(self.cursor) is not None:
                 self.cursor += 1
         while (entry := self._entry(max(self.cursor, self._start()))) is not None:
-            if entry.answered + self.span > now:
+            if entry.seq <= self.doubt or entry.answered + self.span > now:
                 break
             freed += 1
             self.cursor, self.oldest_leaves = entry.seq + 1, math.inf
@@ -189,8 +200,9 @@ class _Mirror:
     def next_free(self) -> float:
         """When the next slot frees: the announced reset, or the oldest unfreed call's bound."""
         entry = self._entry(max(self.cursor, self._start()))
-        leaves = entry.answered + self.span if entry is not None else math.inf
-        return min(self.oldest_leaves, leaves)
+        if entry is None or entry.seq <= self.doubt:
+            return self.oldest_leaves
+        return min(self.oldest_leaves, entry.answered + self.span)
 
     def _start(self) -> int:
         return self.next_seq - len(self.log)
@@ -461,9 +473,11 @@ class Pacer:
         if sent is not None:
             mirror.answered(sent, now)
         throttled = response.status_code == 429
+        window = announced_window(response)
         if throttled:
             mirror.off()
-        window = announced_window(response)
+        elif window is None or response.status_code >= 500:
+            mirror.doubtful()
         if window is not None:
             self._learn(window, now, sent)
         if self._cubic is not None:
@@ -497,7 +511,7 @@ class Pacer:
         self.in_flight -= 1
         if sent is not None:
             self._mirror.answered(sent, now)
-            self._mirror.off()  # counted or not: the count no longer tells which call is which
+            self._mirror.doubtful()
         self._done()
 
     def _done(self) -> None:
