@@ -162,14 +162,16 @@ class _Mirror:
         self.keep = max(self.KEEP, window.limit + 64)
         if not self.on:
             return
-        behind = sum(1 for other in self.out if other.seq < sent.seq)
-        oldest = _oldest(sent, window) - behind
+        seq = sent.seq
+        behind = sum(other.seq < seq for other in self.out) if self.out else 0
+        oldest = seq - max(window.limit - window.remaining, 0) + 1 - behind
         if oldest - 1 <= self.doubt:
             return
-        if (first := self._entry(oldest)) is not None and first.sent < reset_at:
-            self.span = min(self.span, reset_at - first.sent)
-        if (gone := self._entry(oldest - 1)) is not None:
-            self.span = min(self.span, now - gone.sent)
+        log, index = self.log, oldest - self.next_seq + len(self.log)
+        if 0 <= index < len(log) and (first := log[index].sent) < reset_at:
+            self.span = min(self.span, reset_at - first)
+        if 0 < index <= len(log):
+            self.span = min(self.span, now - log[index - 1].sent)
 
     def place(self, sent: Sent | None, window: Window, reset_at: float) -> None:
         """Starts freeing from the window's oldest call as the answer to `sent` counts it."""
@@ -494,12 +496,12 @@ class Pacer:
         mirror = self._mirror
         budget = window.remaining - self.in_flight
         reset_at = now + window.resets_in
-        if self.budget is not None:
-            self.budget += mirror.release(now)
         if sent is not None:
             mirror.learn(sent, window, now, reset_at)
             news = self.budget is None or sent.seq > mirror.anchor
         else:
+            if self.budget is not None:
+                self.budget += mirror.release(now)
             moved = now >= self.reset_at or reset_at > self.reset_at + RESET_TOLERANCE
             news = self.budget is None or moved or budget < self.budget
         if news:
