@@ -570,3 +570,15 @@ async def test_concurrent_calls_after_a_warm_up_go_as_the_windows_free(
     # slot unused for a window, never one too many.)
     assert [at % 10 for at in answered] == pytest.approx([0.0] * 20, abs=1e-6)
     assert max(answered) <= 50.0
+
+
+async def test_a_huge_announced_limit_does_not_make_the_limiter_remember_every_call() -> None:
+    time = FakeTime(start=0.0)
+    pacer = Pacer(None)
+    pacer.join(RateLimit())
+    answer = httpx.Response(200, headers=window(999_999, resets_in=60, limit=1_000_000))
+    for _ in range(6000):
+        sent = await pacer.admit(time.clock, time.sleep, None)
+        assert not isinstance(sent, float)
+        pacer.answered(answer, time.now, sent)
+    assert len(pacer._mirror.log) <= 4096 + 64

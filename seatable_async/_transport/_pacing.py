@@ -115,6 +115,9 @@ class _Mirror:
 
     KEEP = 600
     """Calls remembered before any answer gave the limit (SeaTable Server's 500, and some)."""
+    MAX_KEEP = 4096
+    """Calls remembered at most, whatever the limit: beyond, the oldest in a window are
+    freed only at the reset (a server that allows that many calls seldom needs more)."""
 
     def __init__(self) -> None:
         self.log: deque[Sent] = deque()
@@ -159,7 +162,7 @@ class _Mirror:
         reset, and the call before it had left when the server counted `sent`. Calls sent
         before `sent` and still unanswered may not have been counted yet, so the oldest may
         be that many calls further back."""
-        self.keep = max(self.KEEP, window.limit + 64)
+        self.keep = max(self.KEEP, min(window.limit, self.MAX_KEEP) + 64)
         if not self.on:
             return
         seq = sent.seq
