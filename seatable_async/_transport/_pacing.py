@@ -493,20 +493,21 @@ class Pacer:
         self._done()
 
     def _learn(self, window: Window, now: float, sent: Sent | None) -> None:
-        """Takes the budget an answer announces when it is news: the answer to a later call
-        than any before (answers may arrive out of order), or without that to go by, one
-        whose reset has passed or moved, or that is lower than the budget held."""
+        """Takes the budget an answer announces when it is news: lower than the budget held,
+        or from a window that has moved on (its reset passed or moved); and, when the call it
+        answers is known, only if no later call's answer came first (answers may arrive out
+        of order, and an earlier count tells less)."""
         mirror = self._mirror
         budget = window.remaining - self.in_flight
         reset_at = now + window.resets_in
         if sent is not None:
             mirror.learn(sent, window, now, reset_at)
-            news = self.budget is None or sent.seq > mirror.anchor
+        if self.budget is None:
+            news = True
         else:
-            if self.budget is not None:
-                self.budget += mirror.release(now)
+            self.budget += mirror.release(now)
             moved = now >= self.reset_at or reset_at > self.reset_at + RESET_TOLERANCE
-            news = self.budget is None or moved or budget < self.budget
+            news = (moved or budget < self.budget) and (sent is None or sent.seq > mirror.anchor)
         if news:
             self.budget, self.reset_at = budget, reset_at
             mirror.place(sent, window, reset_at)
