@@ -195,12 +195,16 @@ class _Mirror:
             freed, self.oldest_leaves = 1, math.inf
             if self._entry(self.cursor) is not None:
                 self.cursor += 1
-        while (entry := self._entry(max(self.cursor, self._start()))) is not None:
+        log = self.log
+        while True:
+            index = max(self.cursor - self.next_seq + len(log), 0)
+            if index >= len(log):
+                return freed
+            entry = log[index]
             if entry.seq <= self.doubt or entry.answered + self.span > now:
-                break
+                return freed
             freed += 1
             self.cursor, self.oldest_leaves = entry.seq + 1, math.inf
-        return freed
 
     def next_free(self) -> float:
         """When the next slot frees: the announced reset, or the oldest unfreed call's bound."""
