@@ -63,11 +63,15 @@ class RateLimit:
     """How a client paces its calls so that SeaTable seldom has to answer 429.
 
     Per base (and per server for account calls) at most `max_concurrency` calls are in flight,
-    and no call goes out beyond the budget the server announced (`x-ratelimit-remaining`
-    until `x-ratelimit-reset`). Before the server has announced anything, calls are paced to
-    SeaTable's documented limits: 200 per minute per base on SeaTable Cloud, 500 on a
-    self-hosted server; 1000 and 3000 for account calls. Waits use the sleep and clock of the
-    call's `RetryPolicy` and count against its `max_elapsed`.
+    and no call goes out beyond the budget the server announced (`x-ratelimit-remaining`).
+    SeaTable's window slides: each call leaves it a fixed time after it was counted, the
+    oldest at `x-ratelimit-reset` (whole seconds, rounded up). The limiter learns that time
+    from the answers and frees a slot as each of its own calls ages out, instead of waiting
+    for the reset; if the answers show calls that are not its own (another program using the
+    base) or a 429 comes, it keeps to the announced resets. Before the server has announced
+    anything, calls are paced to SeaTable's documented limits: 200 per minute per base on
+    SeaTable Cloud, 500 on a self-hosted server; 1000 and 3000 for account calls. Waits use
+    the sleep and clock of the call's `RetryPolicy` and count against its `max_elapsed`.
 
     All clients of one base in a process share one limiter, with the tightest of their
     settings. Pass `rate_limit=None` to a client to switch it off.
@@ -82,7 +86,8 @@ class RateLimit:
     rate headers. None: SeaTable's documented limits until the server announces its own."""
     adaptive: bool = True
     """After a 429 the server did not explain with a spent window, slow down to 70 % of the
-    measured rate and recover along a cubic curve (botocore's adaptive retry mode)."""
+    measured rate (early in a job, the rate so far) and recover along a cubic curve
+    (botocore's adaptive retry mode)."""
 
     def __post_init__(self) -> None:
         for name in ("max_concurrency", "requests_per_minute"):

@@ -79,3 +79,15 @@ def test_bulk_memory_reports_each_measure() -> None:
         "the same rows built as a list",
         "bulk_append from that list",
     }
+
+
+@pytest.mark.benchmark
+def test_rate_limited_job_gets_no_429_with_the_limiter() -> None:
+    output = _script(
+        "rate_limited", "--rows", "20000", "--updates", "10", "--limit", "10", "--window", "2",
+        "--latency-ms", "0", "--sdk-python", "/nonexistent",
+    )  # fmt: skip
+    rows = {line[:34].strip(): line[34:].split() for line in output.splitlines()}
+    limited = rows["seatable_async, limiter on"]
+    assert (limited[2], limited[3], limited[-4:]) == ("30", "0", ["30", "of", "30", "calls"])
+    assert float(limited[0]) >= 4  # the ideal: the third window opens after two of 2 s

@@ -4,6 +4,7 @@ limits, adaptive slow-down, sharing between clients, the deadline, and the retry
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Coroutine
 from types import SimpleNamespace
 from typing import Any
@@ -247,9 +248,11 @@ async def test_an_unexplained_429_slows_down_then_recovers(
             await b.list_rows("Table1")
             waits.append(sum(fake_time.sleeps[before:]))
     assert waits[:2] == [0.0, 0.0]  # the 429's retry goes at once: it already backed off
-    assert waits[2] >= 1.0  # then the client slows down to the minimum rate,
+    # then the client slows down to 70 % of the rate it sent at (two calls in its first half
+    # second), not to the 0.5 calls a second a measure that is still empty would give,
+    assert waits[2] == pytest.approx(1 / (0.7 * 2 / 0.5))
     assert all(later <= earlier + 1e-9 for earlier, later in itertools.pairwise(waits[2:]))
-    assert waits[-1] < waits[2] / 50  # and climbs back
+    assert waits[-1] < waits[2] / 5  # and climbs back
 
 
 def test_cubic_cuts_to_seventy_percent_and_climbs_back() -> None:
@@ -264,6 +267,21 @@ def test_cubic_cuts_to_seventy_percent_and_climbs_back() -> None:
     assert cubic.rate == pytest.approx(w_max)
 
 
+def test_a_429_early_in_a_job_cuts_to_seventy_percent_of_its_rate_so_far() -> None:
+    """Sixteen sends in the job's first 0.2 s, then a 429 no window explains: before the first
+    half-second bucket has ended there is no smoothed measure yet, so the rate so far counts
+    (16 per 0.5 s at least), and the success after it does not drop to the minimum either."""
+    cubic = _Cubic(now=0.0)
+    for tick in range(16):
+        cubic.record_send(tick / 80)
+    cubic.throttled(now=0.2)
+    assert cubic.rate == pytest.approx(0.7 * 16 / 0.5)
+    cubic.succeeded(now=0.21)
+    assert cubic.rate >= 0.7 * 16 / 0.5 - 1e-9
+    cubic.take()
+    assert cubic.delay(now=0.21) < 1 / 20  # not the 2 s of a 0.5-per-second floor
+
+
 async def test_the_documented_limit_paces_calls_before_any_header() -> None:
     time = FakeTime(start=0.0)
     scope, base_uuid = scope_of(f"{GATEWAY}/rows/") or pytest.fail("no scope")
@@ -271,8 +289,9 @@ async def test_the_documented_limit_paces_calls_before_any_header() -> None:
     pacer = Pacer(scope.default_per_minute("cloud.seatable.io"))
     pacer.join(RateLimit())
     for _ in range(200):
-        assert await pacer.admit(time.clock, time.sleep, None) is None
-        pacer.answered(httpx.Response(200), time.now)  # no rate headers
+        sent = await pacer.admit(time.clock, time.sleep, None)
+        assert not isinstance(sent, float)
+        pacer.answered(httpx.Response(200), time.now, sent)  # no rate headers
     assert time.sleeps == []
     await pacer.admit(time.clock, time.sleep, None)
     assert time.sleeps == [60.0]
@@ -417,3 +436,149 @@ async def test_a_base_from_an_account_shares_the_limiter_of_its_base(
         await from_account.list_rows("Table1")
         await by_api_token.list_rows("Table1")
     assert fake_time.sleeps == [20.0]
+
+
+async def _steady_caller_against_a_sliding_window(
+    monkeypatch: pytest.MonkeyPatch, calls: int, think: float, fault_at: int | None = None
+) -> tuple[list[float], list[int]]:
+    """One caller against the emulator's 10 calls per 10 s, pausing `think` seconds after each
+    answer, on a fake clock that starts 0.1 s past a whole second (so each reset, rounded up
+    to whole seconds, comes 0.9 s after the oldest call leaves). Returns when each call went,
+    relative to the first, and the statuses. Call `fault_at` meets one 503 the window does
+    not count (its retry goes in its place)."""
+    time = FakeTime(start=1_900_000_000.1)
+    monkeypatch.setattr("seatable_async._retry.time", SimpleNamespace(time=time.clock))
+    sent: list[float] = []
+    with Emulator(api_token=API_TOKEN, clock=time, rate_limit=10, rate_window=10) as emulator:
+        emulator.add_table("Contacts", [("Name", "text")])
+        async with (
+            httpx.AsyncClient(transport=emulator.transport(), base_url=SERVER) as http,
+            Base(API_TOKEN, SERVER, http_client=http, retry=time.policy(max_elapsed=600)) as base,
+        ):
+            await base.auth()
+            for call in range(calls):
+                if call == fault_at:
+                    emulator.faults.script("/rows", 503, method="GET")
+                await base.list_rows("Contacts")
+                sent.append(time.now)  # the emulator answers in no time
+                await time.sleep(think)
+        statuses = [record.status for record in emulator.request_log if "/rows" in record.path]
+    return [at - sent[0] for at in sent], statuses
+
+
+async def test_a_sliding_window_frees_its_calls_one_by_one_as_they_age_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Call n + 10 may go once call n has left the window, 10 s later: the limiter learns the
+    window's span from the answers and sends each call then, not at the rounded-up resets."""
+    sent, statuses = await _steady_caller_against_a_sliding_window(monkeypatch, 30, think=0.25)
+    assert statuses == [200] * 30
+    lateness = [sent[n + 10] - sent[n] - 10 for n in range(20)]
+    assert all(late >= 0 for late in lateness)  # never before the window had room
+    assert lateness[:10] == pytest.approx([0.9] * 10)  # the first reset is all it knows,
+    assert lateness[10:] == pytest.approx([0.0] * 10, abs=0.01)  # then none is late
+
+
+async def test_an_answer_the_window_may_not_have_counted_puts_the_mirror_in_doubt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 503 the emulator answers before counting shifts which call is which: the limiter
+    frees no call by its learnt bound until that call is older than the window, then trusts
+    the answers again (relearning the span), so the fourth window is on time again."""
+    sent, statuses = await _steady_caller_against_a_sliding_window(
+        monkeypatch, 40, think=0.25, fault_at=12
+    )
+    assert (statuses.count(503), statuses.count(429)) == (1, 0)
+    lateness = [sent[n + 10] - sent[n] - 10 for n in range(30)]
+    assert all(late >= 0 for late in lateness)
+    assert lateness[20:] == pytest.approx([0.0] * 10, abs=0.01)
+
+
+async def test_a_window_shared_with_another_client_falls_back_to_the_resets() -> None:
+    """The mirror counts only the scope's own calls: when an answer's window holds calls the
+    learnt span says have left (another program's), it stops freeing slots before the reset."""
+    time = FakeTime(start=0.0)
+    pacer = Pacer(None)
+    pacer.join(RateLimit())
+
+    async def call(remaining: int, resets_in: float) -> None:
+        sent = await pacer.admit(time.clock, time.sleep, None)
+        assert not isinstance(sent, float)
+        answer = httpx.Response(200, headers=window(remaining, resets_in, limit=3))
+        pacer.answered(answer, time.now, sent)
+
+    for remaining in (2, 1, 0):
+        await call(remaining, resets_in=10)  # the span is at most 10 s
+    await call(0, resets_in=8)  # at the reset, one slot: but the window holds two others
+    assert time.sleeps == [10.0]
+    await call(2, resets_in=8)
+    assert time.sleeps == [10.0, 8.0]  # their reset, not the 10 s the mirror would allow
+
+
+class SlidingWindow:
+    """SeaTable's window on the fake clock: `limit` calls in any `seconds`, counted as they
+    arrive, each answered a while later; the reset is when the oldest leaves, rounded up to
+    whole seconds of the clock (which the test makes the unix time too)."""
+
+    def __init__(self, time: FakeTime, limit: int, seconds: float) -> None:
+        self.time, self.limit, self.seconds = time, limit, seconds
+        self.counted: list[float] = []
+        self.statuses: list[int] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        now = self.time.now
+        window = [at for at in self.counted if at > now - self.seconds]
+        allowed = len(window) < self.limit
+        if allowed:
+            self.counted.append(now)
+            window.append(now)
+        for _ in range(20):  # the answer takes a while, as over a network
+            await anyio.lowlevel.checkpoint()
+        headers = {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(self.limit - len(window)),
+            "x-ratelimit-reset": str(math.ceil(window[0] + self.seconds)),
+        }
+        self.statuses.append(200 if allowed else 429)
+        return httpx.Response(200 if allowed else 429, json={"rows": []}, headers=headers)
+
+
+async def test_concurrent_calls_after_a_warm_up_go_as_the_windows_free(
+    server: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call 10 s before the job tells the span exactly (it has left when the job's first
+    answer comes); an answer that comes while the next call waits for the rounded-up reset
+    shortens the wait, so each window of five goes 10 s after the one before, not 10.9 s."""
+    time = SettlingTime(start=1_900_000_000.1)
+    monkeypatch.setattr("seatable_async._retry.time", SimpleNamespace(time=time.clock))
+    gateway = SlidingWindow(time, limit=5, seconds=10)
+    server.get(ROWS).mock(side_effect=gateway)
+    answered: list[float] = []
+    async with Base(API_TOKEN, SERVER, retry=time.policy(max_elapsed=600)) as base:
+        await base.list_rows("Table1")
+        began = time.now
+        await time.sleep(10)
+
+        async def call() -> None:
+            await base.list_rows("Table1")
+            answered.append(time.now - began)
+
+        await fan_out(20, call)
+    assert gateway.statuses == [200] * 21
+    # Each call goes just as a call of 10 s before leaves, never at a rounded-up reset (x.9 s).
+    # (Trio counts calls in a random order; where one overtakes others, the limiter may keep a
+    # slot unused for a window, never one too many.)
+    assert [at % 10 for at in answered] == pytest.approx([0.0] * 20, abs=1e-6)
+    assert max(answered) <= 50.0
+
+
+async def test_a_huge_announced_limit_does_not_make_the_limiter_remember_every_call() -> None:
+    time = FakeTime(start=0.0)
+    pacer = Pacer(None)
+    pacer.join(RateLimit())
+    answer = httpx.Response(200, headers=window(999_999, resets_in=60, limit=1_000_000))
+    for _ in range(6000):
+        sent = await pacer.admit(time.clock, time.sleep, None)
+        assert not isinstance(sent, float)
+        pacer.answered(answer, time.now, sent)
+    assert len(pacer._mirror.log) <= 4096 + 64

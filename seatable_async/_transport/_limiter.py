@@ -84,18 +84,18 @@ class LimiterTransport(httpx.AsyncBaseTransport):
         policy = options.retry
         await pacer.take_slot()
         try:
-            delay = await pacer.admit(policy.clock, policy.sleep, _deadline_left(options))
-            if delay is not None:
-                raise _too_long(request, delay)
+            sent = await pacer.admit(policy.clock, policy.sleep, _deadline_left(options))
+            if isinstance(sent, float):
+                raise _too_long(request, sent)
             try:
                 response = await self._inner.handle_async_request(request)
             except APIStatusError as error:
-                pacer.answered(error.response, policy.clock())
+                pacer.answered(error.response, policy.clock(), sent)
                 raise
             except BaseException:
-                pacer.unanswered()
+                pacer.unanswered(sent, policy.clock())
                 raise
-            pacer.answered(response, policy.clock())
+            pacer.answered(response, policy.clock(), sent)
             return response
         finally:
             pacer.give_back_slot()
