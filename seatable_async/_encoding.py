@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import singledispatch
@@ -40,9 +40,37 @@ def row_values(name: str, row: object) -> dict[str, Any]:
     """A row: column names to values encoded for JSON; an error names the column at fault."""
     if not isinstance(row, Mapping):
         raise InvalidInputError(f"{name} must be a mapping of column name to value")
-    if not all(isinstance(key, str) and key and is_unicode(key) for key in row):
+    if not all(isinstance(key, str) and key for key in row) or not is_unicode("".join(row)):
         raise InvalidInputError(f"{name} keys must be non-empty column names")
-    return {key: json_value(f"column {key!r}", value) for key, value in row.items()}
+    encoded: dict[str, Any] = {}
+    for key, value in row.items():
+        plain = _PLAIN.get(type(value))
+        sent = _REFUSED if plain is None else plain(value)
+        encoded[key] = json_value(f"column {key!r}", value) if sent is _REFUSED else sent
+    return encoded
+
+
+_REFUSED = object()
+"""What a plain-value check answers for a value it leaves to `json_value`."""
+
+
+def _as_sent(value: Any, ok: bool) -> Any:
+    return value if ok else _REFUSED
+
+
+_PLAIN: dict[type, Callable[[Any], Any]] = {
+    str: lambda text: _as_sent(text, is_unicode(text)),
+    int: lambda number: _as_sent(number, abs(number) <= sys.float_info.max),
+    float: lambda number: _as_sent(number, math.isfinite(number)),
+    bool: lambda flag: flag,
+    type(None): lambda nothing: nothing,
+    list: lambda items: _as_sent(
+        items[:], all(type(item) is str for item in items) and is_unicode("".join(items))
+    ),
+}
+"""The most common cell values, by exact type: what `json_value` would send for them, made
+without its dispatch (a copy for a list of texts); `_REFUSED` leaves a value to `json_value`
+(which also words the refusal of a value that cannot be sent)."""
 
 
 def _not_a_number(where: str, value: object) -> InvalidInputError:
