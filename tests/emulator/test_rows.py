@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -329,6 +331,27 @@ def test_seeded_restarts_on_a_stored_db_never_reuse_row_ids(tmp_path: Path) -> N
             ids += emu.append_rows("Table1", [{"Name": "x"}, {"Name": "y"}])
             assert [r["_id"] for r in emu.rows("Table1")] == ids
     assert len(set(ids)) == 6
+
+
+def test_a_database_file_keeps_what_a_killed_emulator_wrote(tmp_path: Path) -> None:
+    """The file is written without waiting for the disk, yet every committed write is in it
+    when the emulator's process dies without closing it."""
+    db = str(tmp_path / "killed.sqlite")
+    script = (
+        "import os, sys\n"
+        "from seatable_async.testing import Emulator\n"
+        "emu = Emulator(seed=1, db_path=sys.argv[1])\n"
+        "ids = emu.append_rows('Table1', [{'Name': 'kept'}])\n"
+        "print(ids[0], emu.store._db.execute('PRAGMA synchronous').fetchone()[0], flush=True)\n"
+        "os._exit(9)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, db], capture_output=True, text=True, timeout=60
+    )
+    row_id, synchronous = done.stdout.split()
+    assert (done.returncode, synchronous) == (9, "0")
+    with Emulator(db_path=db) as emu:
+        assert [(r["_id"], r["Name"]) for r in emu.rows("Table1")] == [(row_id, "kept")]
 
 
 def test_row_ids_are_deterministic_under_a_seed_for_a_fresh_db(tmp_path: Path) -> None:
