@@ -73,8 +73,8 @@ class RateLimit:
     SeaTable Cloud, 500 on a self-hosted server; 1000 and 3000 for account calls. Waits use
     the sleep and clock of the call's `RetryPolicy` and count against its `max_elapsed`.
 
-    All clients of one base in a process share one limiter, with the tightest of their
-    settings. Pass `rate_limit=None` to a client to switch it off.
+    All clients of one base in a process share one limiter, with the tightest settings of
+    those still open. Pass `rate_limit=None` to a client to switch it off.
     """
 
     max_concurrency: int = 8

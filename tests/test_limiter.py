@@ -188,6 +188,33 @@ async def test_two_bases_for_one_base_share_slots_and_budget(
     assert fake_time.sleeps == [20.0]
 
 
+async def test_a_closed_client_no_longer_binds_the_others(
+    server: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    """The tightest settings are those of the clients still open: once the careful one is
+    closed, the other gets its own 8 slots and no ceiling of 30 calls a minute."""
+    answer = InFlight()
+    server.get(ROWS).mock(side_effect=answer)
+    policy = fake_time.policy()
+    careful = RateLimit(max_concurrency=2, requests_per_minute=30)
+    async with Base(API_TOKEN, SERVER, retry=policy) as first:
+        async with Base(API_TOKEN, SERVER, retry=policy, rate_limit=careful) as second:
+            await first.list_rows("Table1")
+            await second.list_rows("Table1")
+            async with anyio.create_task_group() as tasks:
+                for _ in range(40):
+                    tasks.start_soon(first.list_rows, "Table1")
+            assert answer.peak == 2
+            waited_while_open = len(fake_time.sleeps)
+        answer.peak = 0
+        async with anyio.create_task_group() as tasks:
+            for _ in range(40):
+                tasks.start_soon(first.list_rows, "Table1")
+        assert answer.peak == 8
+    assert waited_while_open > 0  # 42 calls against 30 a minute
+    assert len(fake_time.sleeps) == waited_while_open
+
+
 async def test_account_calls_have_their_own_limiter(
     server: respx.MockRouter, fake_time: FakeTime
 ) -> None:

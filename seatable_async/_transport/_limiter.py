@@ -101,6 +101,10 @@ class LimiterTransport(httpx.AsyncBaseTransport):
             pacer.give_back_slot()
 
     async def aclose(self) -> None:
+        """Leaves the shared pacers, so that this client's settings bind the others no more."""
+        for pacer in self._pacers.values():
+            pacer.leave(self._config)
+        self._pacers = {}
         await self._inner.aclose()
 
 

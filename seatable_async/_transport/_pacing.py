@@ -334,6 +334,13 @@ class _Slots:
         else:
             self.used -= 1
 
+    def resize(self, total: int) -> None:
+        """A new total: more slots go to waiters at once; fewer take effect as slots return."""
+        self.total = total
+        while self._waiting and self.used < total:
+            self.used += 1
+            self._waiting.popleft().set()
+
 
 class Pacer:
     """One scope's limiter, shared by every client that reaches it in one event loop.
@@ -351,11 +358,13 @@ class Pacer:
         self._gate = anyio.Lock()
         self._answer = anyio.Event()
         self._waiting_for_answer = False
-        self._joined = False
+        self._members: list[RateLimit] = []
+        """The settings of the clients using this scope, one entry per client."""
         self._documented = (
             _SlidingWindow(default_per_minute) if default_per_minute is not None else None
         )
-        """Paces calls to the documented limit until the server announces a window."""
+        """Paces calls to the documented limit until the server announces a window (and no
+        client sets its own ceiling)."""
         self._ceiling: _SlidingWindow | None = None
         self._adaptive = False
         self._cubic: _Cubic | None = None
@@ -372,14 +381,29 @@ class Pacer:
 
     def join(self, config: RateLimit) -> None:
         """Adds a client's settings: the tightest of all joined clients apply."""
-        slots = config.max_concurrency
-        if self._joined:
-            slots = min(slots, self.max_concurrency)
-        self._slots.total, self._joined = slots, True
-        per_minute = config.requests_per_minute
-        if per_minute is not None and (self._ceiling is None or per_minute < self._ceiling.limit):
-            self._ceiling, self._documented = _SlidingWindow(per_minute), None
-        self._adaptive = self._adaptive or config.adaptive
+        self._members.append(config)
+        self._apply()
+
+    def leave(self, config: RateLimit) -> None:
+        """Removes a closed client's settings: the others' tightest apply from now on."""
+        if config in self._members:
+            self._members.remove(config)
+        if self._members:
+            self._apply()
+
+    def _apply(self) -> None:
+        members = self._members
+        self._slots.resize(min(config.max_concurrency for config in members))
+        ceilings = [c.requests_per_minute for c in members if c.requests_per_minute is not None]
+        if not ceilings:
+            self._ceiling = None
+        elif self._ceiling is None:
+            self._ceiling = _SlidingWindow(min(ceilings))
+        else:
+            self._ceiling.limit = min(ceilings)  # the calls it counted still count
+        self._adaptive = any(config.adaptive for config in members)
+        if not self._adaptive:
+            self._cubic = None
 
     @property
     def max_concurrency(self) -> int:
@@ -450,7 +474,8 @@ class Pacer:
         elif not self._heard and self._probing:
             delay = UNTIL_ANSWERED
         else:
-            delay = self._documented.delay(now) if self._documented is not None else 0.0
+            documented = self._documented if self._ceiling is None else None
+            delay = documented.delay(now) if documented is not None else 0.0
         if self._ceiling is not None:
             delay = max(delay, self._ceiling.delay(now))
         if self._cubic is not None:
