@@ -25,7 +25,8 @@ from seatable_async import (
     ServiceUnavailableError,
 )
 from seatable_async._ratelimit import scope_of
-from seatable_async._transport._pacing import Pacer, _Cubic
+from seatable_async._transport._adaptive import Cubic
+from seatable_async._transport._pacing import Pacer
 from seatable_async.testing import Emulator
 
 from .helpers import API_TOKEN, BASE_UUID, GATEWAY, SERVER, FakeTime, grant
@@ -283,7 +284,7 @@ async def test_an_unexplained_429_slows_down_then_recovers(
 
 
 def test_cubic_cuts_to_seventy_percent_and_climbs_back() -> None:
-    cubic = _Cubic(now=0.0)
+    cubic = Cubic(now=0.0)
     for tick in range(40):  # ten sends a second for four seconds
         cubic.record_send(tick / 10)
     cubic.throttled(now=4.0)
@@ -298,7 +299,7 @@ def test_a_429_early_in_a_job_cuts_to_seventy_percent_of_its_rate_so_far() -> No
     """Sixteen sends in the job's first 0.2 s, then a 429 no window explains: before the first
     half-second bucket has ended there is no smoothed measure yet, so the rate so far counts
     (16 per 0.5 s at least), and the success after it does not drop to the minimum either."""
-    cubic = _Cubic(now=0.0)
+    cubic = Cubic(now=0.0)
     for tick in range(16):
         cubic.record_send(tick / 80)
     cubic.throttled(now=0.2)
