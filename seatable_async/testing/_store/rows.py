@@ -23,9 +23,7 @@ from .links import LINK_CELL_MAX, LinkStore
 from .render import (
     SYSTEM_RENDER,
     LinkCells,
-    Stored,
     labelled_rows,
-    render_stored,
     stored_cells,
 )
 from .writes import (
@@ -34,6 +32,7 @@ from .writes import (
     Writer,
     cells_by_column,
     insert_runs,
+    new_options,
     runs_of_distinct_ids,
     written_changes,
 )
@@ -116,18 +115,14 @@ class RowStore(LinkStore, ActivityStore):
         """Unknown select options are created on write (SeaTable >= 4.1); ``known`` holds the
         column's option names and gains the new ones. ``before_draw`` runs before each new
         option's id is drawn."""
-        names = value if isinstance(value, list) else [value]
-        for name in names:
-            if isinstance(name, str) and name and name not in known:
-                if before_draw is not None:
-                    before_draw()
-                options: list[Json] = column["data"]["options"]
-                color, text_color = _DEFAULT_OPTION_COLORS
-                option_id = self.new_option_id(options)
-                options.append(
-                    {"name": name, "color": color, "textColor": text_color, "id": option_id}
-                )
-                known.add(name)
+        for name in new_options(value, known):
+            if before_draw is not None:
+                before_draw()
+            options: list[Json] = column["data"]["options"]
+            color, text_color = _DEFAULT_OPTION_COLORS
+            option_id = self.new_option_id(options)
+            options.append({"name": name, "color": color, "textColor": text_color, "id": option_id})
+            known.add(name)
 
     def append_rows(
         self,
@@ -408,19 +403,6 @@ class RowStore(LinkStore, ActivityStore):
         stored = list(zip(records[0].keys(), zip(*records, strict=True), strict=True))
         shown = table["columns"] if columns is None else columns
         return stored_cells(stored, shown, keys=keys, links=self._link_cells(base, table))
-
-    def _render_columns(
-        self,
-        base: Base,
-        table: Json,
-        stored: Stored,
-        *,
-        keys: bool,
-        columns: Sequence[Json] | None = None,
-    ) -> list[Json]:
-        """:meth:`render_many` of records given column by column, their links read now."""
-        shown = table["columns"] if columns is None else columns
-        return render_stored(stored, shown, keys=keys, links=self._link_cells(base, table))
 
     def _link_cells(self, base: Base, table: Json) -> LinkCells:
         """The link cells of ``table``'s rows as they are stored now."""

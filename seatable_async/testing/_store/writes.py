@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .._cells import encode_cells
@@ -17,6 +17,7 @@ __all__ = [
     "cells_by_column",
     "creates_options",
     "insert_runs",
+    "new_options",
     "runs_of_distinct_ids",
     "written_changes",
 ]
@@ -55,13 +56,17 @@ Slot = tuple[int, Json, Callable[[Any, Json], object], "set[str] | None"]
 column, its cell encoder and, for a select column, the names of its options."""
 
 
+def new_options(value: Any, known: set[str]) -> Iterator[str]:
+    """The option names a select cell names that are not in ``known``, read lazily (so names
+    added to ``known`` meanwhile are not named again); non-text and empty names name none."""
+    for name in value if isinstance(value, list) else (value,):
+        if isinstance(name, str) and name and name not in known:
+            yield name
+
+
 def creates_options(values: Sequence[Any], known: set[str]) -> bool:
-    """Whether writing these select cells adds an option (see ``_ensure_options``)."""
-    return any(
-        isinstance(name, str) and name and name not in known
-        for value in values
-        for name in (value if isinstance(value, list) else (value,))
-    )
+    """Whether writing these select cells adds an option."""
+    return any(next(new_options(value, known), None) is not None for value in values)
 
 
 def cells_by_column(
