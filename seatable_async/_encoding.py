@@ -54,13 +54,18 @@ _REFUSED = object()
 """What a plain-value check answers for a value it leaves to `json_value`."""
 
 
+def _in_json_range(number: int) -> bool:
+    """Whether an integer is within ±1.8e308, what a JSON number holds."""
+    return abs(number) <= sys.float_info.max
+
+
 def _as_sent(value: Any, ok: bool) -> Any:
     return value if ok else _REFUSED
 
 
 _PLAIN: dict[type, Callable[[Any], Any]] = {
     str: lambda text: _as_sent(text, is_unicode(text)),
-    int: lambda number: _as_sent(number, abs(number) <= sys.float_info.max),
+    int: lambda number: _as_sent(number, _in_json_range(number)),
     float: lambda number: _as_sent(number, math.isfinite(number)),
     bool: lambda flag: flag,
     type(None): lambda nothing: nothing,
@@ -102,7 +107,7 @@ def _text(value: str, where: str, depth: int) -> str:
 @_encode.register
 def _integer(value: numbers.Integral, where: str, depth: int) -> int:
     number = int(value)
-    if abs(number) > sys.float_info.max:
+    if not _in_json_range(number):
         raise InvalidInputError(f"{where} is beyond ±1.8e308, more than a JSON number holds")
     return number
 
