@@ -161,7 +161,7 @@ class RowStore(LinkStore, ActivityStore):
             by_column = None if numbered else cells_by_column(rows, len(storage), slots)
             if by_column is None:
                 ids, by_column = self._cells_row_by_row(
-                    table, rows, storage, slots, select_columns, first_seq, created
+                    table, rows, storage, slots, select_columns, first_seq, created, numbered
                 )
             else:
                 ids = self.new_row_ids(len(rows))
@@ -204,12 +204,13 @@ class RowStore(LinkStore, ActivityStore):
         select_columns: SelectColumns,
         first_seq: int,
         created: datetime,
+        numbered: bool,
     ) -> tuple[list[str], list[Sequence[object]]]:
         """New rows' ids and stored cells (column by column), each row written in turn: its
-        select options created and its auto-numbers given, the ids drawn as one per row."""
+        select options created and, if the table is ``numbered``, its auto-numbers given, the
+        ids drawn as one per row."""
         ids: list[str] = []
         cell_rows: list[list[object]] = []
-        numbered = any(c["type"] == "auto-number" for c in table["columns"])
 
         def draw_owed_ids() -> None:
             """The ids of the rows prepared so far, as a draw per row would have taken them."""
